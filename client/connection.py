@@ -1,0 +1,340 @@
+"""An async Python client for Tickwire servers, for bots, tools and tests.
+
+    client = TickwireClient(name="bot-1")
+    await client.connect("http://127.0.0.1:8000")
+    joined = await client.quick_join()
+    async for tick in client.updates():
+        me = client.mirror.me()
+        await client.send_input(dx=1.0, dy=0.0, aim=0.0, fire=False)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import socketio
+
+from client.mirror import StateMirror
+from shared.protocol import EVENTS, VERSION
+from shared.schema import EntitySchema
+from shared.wire import TickwirePacket
+
+REQUEST_TIMEOUT = 10.0
+StateCallback = Callable[["StateMirror"], None]
+
+
+class TickwireError(Exception):
+    """The server refused a request or a connection: ``code`` and ``message`` say why."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """The answer to create / join / quick join."""
+
+    room: dict[str, Any]
+    player_id: int | None
+    input_names: tuple[str, ...]
+
+    @property
+    def code(self) -> str:
+        """The room's join code."""
+        return self.room["code"]
+
+
+class TickwireClient:
+    """One connection to a Tickwire server, in at most one room at a time.
+
+    :param name: display name; the server picks one when omitted.
+    :param protocol_version: the version announced at connect (tests change it).
+    :param transports: Engine.IO transports to use, in order.
+    :param packet_class: the Socket.IO packet class (a subclass may count bytes).
+    """
+
+    def __init__(
+        self,
+        name: str | None = None,
+        *,
+        protocol_version: int = VERSION,
+        transports: tuple[str, ...] = ("websocket",),
+        packet_class: type[TickwirePacket] = TickwirePacket,
+    ) -> None:
+        self.name = name
+        self.protocol_version = protocol_version
+        self.transports = list(transports)
+        self.sio = socketio.AsyncClient(serializer=packet_class, reconnection=False)
+        self.mirror: StateMirror | None = None
+        self.room: dict[str, Any] | None = None
+        self.joined: Joined | None = None
+        self.closed_reason: dict[str, Any] | None = None
+        self.errors: deque[dict[str, Any]] = deque(maxlen=100)
+        self.states_received = 0
+        self.resyncs = 0
+        self.input_latencies: deque[float] = deque(maxlen=10_000)
+        self._seq = 0
+        self._sent_at: dict[int, float] = {}
+        self._refusal: dict[str, Any] | None = None
+        self._callbacks: list[StateCallback] = []
+        self._listeners: set[asyncio.Queue[int]] = set()
+        self._resync_task: asyncio.Task[None] | None = None
+        self.sio.on("connect_error", self._on_connect_error)
+        self.sio.on(EVENTS.state, self._on_state)
+        self.sio.on(EVENTS.keyframe, self._on_keyframe)
+        self.sio.on(EVENTS.room, self._on_room)
+        self.sio.on(EVENTS.closed, self._on_closed)
+        self.sio.on(EVENTS.error, self._on_error)
+
+    # -- connection --------------------------------------------------------------------------
+
+    async def connect(self, url: str, timeout: float = REQUEST_TIMEOUT) -> None:
+        """Connect; raises ``TickwireError`` when the server refuses (bad version, full...)."""
+        auth: dict[str, Any] = {"v": self.protocol_version}
+        if self.name:
+            auth["name"] = self.name
+        self._refusal = None
+        try:
+            await self.sio.connect(url, auth=auth, transports=self.transports,
+                                   wait_timeout=timeout)
+        except socketio.exceptions.ConnectionError as error:
+            if self._refusal is not None:
+                raise TickwireError(self._refusal["code"], self._refusal["message"]) from None
+            raise TickwireError("connect_failed", str(error)) from None
+
+    async def disconnect(self) -> None:
+        """Close the connection."""
+        await self.sio.disconnect()
+
+    @property
+    def connected(self) -> bool:
+        """True while the connection is up."""
+        return self.sio.connected
+
+    # -- requests ----------------------------------------------------------------------------
+
+    async def request(self, event: str, payload: dict[str, Any] | None = None,
+                      timeout: float = REQUEST_TIMEOUT,
+                      on_success: Callable[[dict[str, Any]], None] | None = None
+                      ) -> dict[str, Any]:
+        """Send a request event and wait for its answer; raise ``TickwireError`` on refusal.
+
+        ``on_success`` runs as soon as the answer arrives, before any later event is handled.
+        """
+        answered: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+
+        def on_answer(answer: Any = None, *rest: Any) -> None:
+            if not isinstance(answer, dict):
+                answer = {"ok": False, "code": "bad_answer", "message": repr(answer)[:200]}
+            if answer.get("ok") and on_success is not None:
+                on_success(answer)
+            if not answered.done():
+                answered.set_result(answer)
+
+        await self.sio.emit(event, payload if payload is not None else {}, callback=on_answer)
+        answer = await asyncio.wait_for(answered, timeout)
+        if not answer.get("ok"):
+            raise TickwireError(answer.get("code", "unknown"), answer.get("message", ""))
+        return answer
+
+    async def create_room(self, *, public: bool = False, max_players: int = 8,
+                          max_spectators: int = 8, game: str = "arena",
+                          settings: dict[str, Any] | None = None, tick_rate: int = 0) -> Joined:
+        """Create a room and join it as its host."""
+        payload = {"game": game, "public": public, "max_players": max_players,
+                   "max_spectators": max_spectators, "settings": settings or {}}
+        if tick_rate:
+            payload["tick_rate"] = tick_rate
+        return await self._enter(EVENTS.create, payload)
+
+    async def join(self, code: str | None = None, room_id: str | None = None,
+                   spectate: bool = False) -> Joined:
+        """Join by join code or room id, as a player or a spectator."""
+        payload: dict[str, Any] = {"spectate": spectate}
+        if code is not None:
+            payload["code"] = code
+        if room_id is not None:
+            payload["room_id"] = room_id
+        return await self._enter(EVENTS.join, payload)
+
+    async def quick_join(self, game: str = "arena", settings: dict[str, Any] | None = None,
+                         max_players: int = 8) -> Joined:
+        """Join a public room with a free seat, or open one."""
+        return await self._enter(EVENTS.quick_join, {"game": game, "settings": settings or {},
+                                                     "max_players": max_players})
+
+    async def leave(self) -> None:
+        """Leave the current room."""
+        await self.request(EVENTS.leave)
+        self._forget_room()
+
+    async def list_rooms(self, game: str | None = None) -> list[dict[str, Any]]:
+        """Public rooms."""
+        answer = await self.request(EVENTS.list_rooms, {"game": game} if game else {})
+        return answer["rooms"]
+
+    async def kick(self, player_id: int) -> None:
+        """Host only: remove a player."""
+        await self.request(EVENTS.kick, {"player_id": player_id})
+
+    async def change_settings(self, **settings: Any) -> dict[str, Any]:
+        """Host only, before the start: change game settings. Returns the room."""
+        return (await self.request(EVENTS.settings, {"settings": settings}))["room"]
+
+    async def start(self) -> dict[str, Any]:
+        """Host only: start the game. Returns the room."""
+        return (await self.request(EVENTS.start))["room"]
+
+    async def ping(self) -> float:
+        """Round-trip time of one request, in seconds."""
+        sent = time.perf_counter()
+        await self.request(EVENTS.ping)
+        return time.perf_counter() - sent
+
+    async def request_keyframe(self) -> None:
+        """Ask for a fresh keyframe (done automatically after a tick gap)."""
+        await self.request(EVENTS.sync, on_success=self._load_answer_keyframe)
+
+    # -- input -------------------------------------------------------------------------------
+
+    async def send_input(self, **values: Any) -> int:
+        """Send one input with the next sequence number; returns that number."""
+        if self.joined is None:
+            raise TickwireError("not_in_room", "join a room before sending input")
+        self._seq += 1
+        message = [self._seq, *(values[name] for name in self.joined.input_names)]
+        self._sent_at[self._seq] = time.perf_counter()
+        await self.sio.emit(EVENTS.input, message)
+        return self._seq
+
+    async def send_raw(self, event: str, *args: Any) -> None:
+        """Emit anything, unchecked (for tests of the server's defences)."""
+        await self.sio.emit(event, args[0] if len(args) == 1 else args)
+
+    # -- state -------------------------------------------------------------------------------
+
+    def on_state(self, callback: StateCallback) -> None:
+        """Call ``callback(mirror)`` after every applied state or keyframe."""
+        self._callbacks.append(callback)
+
+    async def updates(self) -> AsyncIterator[int]:
+        """Yield the mirror's tick now (when synced) and after each update; a slow consumer
+        skips ticks rather than queueing them."""
+        queue: asyncio.Queue[int] = asyncio.Queue(maxsize=1)
+        if self.mirror is not None and self.mirror.synced:
+            queue.put_nowait(self.mirror.tick)
+        self._listeners.add(queue)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self._listeners.discard(queue)
+
+    async def wait_until(self, predicate: Callable[[StateMirror], bool],
+                         timeout: float = REQUEST_TIMEOUT) -> StateMirror:
+        """Wait until ``predicate(mirror)`` holds; ``TimeoutError`` after ``timeout``."""
+        async with asyncio.timeout(timeout), contextlib.aclosing(self.updates()) as ticks:
+            while True:
+                await anext(ticks)
+                if self.mirror is not None and predicate(self.mirror):
+                    return self.mirror
+
+    # -- event handlers ----------------------------------------------------------------------
+
+    async def _enter(self, event: str, payload: dict[str, Any]) -> Joined:
+        answer = await self.request(event, payload, on_success=self._load_welcome)
+        assert self.joined is not None
+        return self.joined
+
+    def _load_welcome(self, answer: dict[str, Any]) -> None:
+        self.room = answer["room"]
+        self.closed_reason = None
+        self.joined = Joined(answer["room"], answer["player_id"],
+                             tuple(spec[0] for spec in answer["inputs"]))
+        self.mirror = StateMirror(EntitySchema.from_description(answer["schema"]),
+                                  answer["player_id"])
+        self._seq = 0
+        self._sent_at.clear()
+        self.mirror.load_keyframe(answer["keyframe"])
+        self._notify()
+
+    def _load_answer_keyframe(self, answer: dict[str, Any]) -> None:
+        if self.mirror is not None:
+            self.mirror.load_keyframe(answer["keyframe"])
+            self._notify()
+
+    async def _on_connect_error(self, data: Any = None) -> None:
+        if isinstance(data, dict):
+            inner = data.get("data") if isinstance(data.get("data"), dict) else data
+            self._refusal = {"code": inner.get("code", "refused"),
+                             "message": inner.get("message", str(data))}
+
+    async def _on_state(self, message: Any) -> None:
+        mirror = self.mirror
+        if mirror is None:
+            return
+        self.states_received += 1
+        if not mirror.apply_state(message):
+            self._resync()
+            return
+        if mirror.synced:
+            self._record_ack(mirror.ack)
+            self._notify()
+
+    async def _on_keyframe(self, message: Any) -> None:
+        if self.mirror is not None:
+            self.mirror.load_keyframe(message)
+            self._notify()
+
+    async def _on_room(self, info: Any) -> None:
+        if self.joined is not None and isinstance(info, dict):
+            self.room = info
+
+    async def _on_closed(self, reason: Any) -> None:
+        self.closed_reason = reason if isinstance(reason, dict) else {"code": "room_closed"}
+        self._forget_room()
+
+    async def _on_error(self, error: Any) -> None:
+        self.errors.append(error if isinstance(error, dict) else {"code": "unknown"})
+
+    def _forget_room(self) -> None:
+        self.room = None
+        self.joined = None
+        self.mirror = None
+
+    def _resync(self) -> None:
+        if self._resync_task is None or self._resync_task.done():
+            self.resyncs += 1
+            self._resync_task = asyncio.create_task(self._request_keyframe_quietly())
+
+    async def _request_keyframe_quietly(self) -> None:
+        with contextlib.suppress(TickwireError, TimeoutError, socketio.exceptions.SocketIOError):
+            await self.request_keyframe()
+
+    def _record_ack(self, ack: int) -> None:
+        if not self._sent_at:
+            return
+        now = time.perf_counter()
+        for seq in [s for s in self._sent_at if s <= ack]:
+            sent = self._sent_at.pop(seq)
+            if seq == ack:
+                self.input_latencies.append(now - sent)
+
+    def _notify(self) -> None:
+        mirror = self.mirror
+        if mirror is None or not mirror.synced:
+            return
+        for callback in self._callbacks:
+            callback(mirror)
+        for queue in self._listeners:
+            if queue.full():
+                queue.get_nowait()
+            queue.put_nowait(mirror.tick)

@@ -1,0 +1,90 @@
+"""A client's copy of a room's state, kept current from keyframes and deltas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared import delta
+from shared.protocol import KEYFRAME, STATE
+from shared.schema import EntitySchema, Quantized
+
+
+class StateMirror:
+    """Entities and input acknowledgements of one room, as wire values.
+
+    Feed it every keyframe (``load_keyframe``) and state message (``apply_state``). When
+    ``apply_state`` returns False the mirror has seen a tick gap (or a delta it cannot apply)
+    and ignores deltas until the next keyframe; ask the server for one.
+
+    :param schema: how to read entity values (from the join answer).
+    :param player_id: your player id, or None for a spectator.
+    """
+
+    def __init__(self, schema: EntitySchema, player_id: int | None) -> None:
+        self.schema = schema
+        self.player_id = player_id
+        self.tick: int | None = None
+        self.entities: dict[int, list[Quantized]] = {}
+        self.acks: dict[int, int] = {}
+        self.gaps = 0
+
+    @property
+    def synced(self) -> bool:
+        """True once a keyframe arrived and no gap was seen since."""
+        return self.tick is not None
+
+    @property
+    def ack(self) -> int:
+        """The last input sequence number the server applied for you."""
+        return self.acks.get(self.player_id, 0) if self.player_id is not None else 0
+
+    def load_keyframe(self, message: list[Any]) -> None:
+        """Replace everything with a keyframe ``[tick, entities, acks]``."""
+        flat_acks = message[KEYFRAME.acks]
+        self.entities = {entity[0]: list(entity[1:]) for entity in message[KEYFRAME.entities]}
+        self.acks = {flat_acks[i]: flat_acks[i + 1] for i in range(0, len(flat_acks), 2)}
+        self.tick = message[KEYFRAME.tick]
+
+    def apply_state(self, message: list[Any]) -> bool:
+        """Apply a state message; False when it does not follow on (a gap)."""
+        tick = message[STATE.tick]
+        if self.tick is None:
+            return True  # waiting for a keyframe already
+        if tick <= self.tick:
+            return True  # older than the keyframe we hold
+        if tick != self.tick + 1:
+            return self._lose_sync()
+        parts = [*message, [], [], [], []]
+        removes = parts[STATE.removes]
+        try:
+            delta.apply(self.schema, self.entities, parts[STATE.groups], parts[STATE.spawns],
+                        removes)
+            delta.apply_acks(self.acks, parts[STATE.acks])
+        except (KeyError, IndexError, TypeError, ValueError):
+            return self._lose_sync()
+        for pid in removes:
+            self.acks.pop(pid, None)
+        self.tick = tick
+        return True
+
+    def _lose_sync(self) -> bool:
+        self.gaps += 1
+        self.tick = None
+        return False
+
+    def entity(self, eid: int) -> dict[str, Any] | None:
+        """One entity as ``{field name: value}``, or None."""
+        wire = self.entities.get(eid)
+        return self.schema.values(wire) if wire is not None else None
+
+    def me(self) -> dict[str, Any] | None:
+        """Your own entity, when the game gives it your player id (the arena does)."""
+        return self.entity(self.player_id) if self.player_id is not None else None
+
+    def view(self) -> dict[int, dict[str, Any]]:
+        """Every entity as ``{field name: value}``."""
+        return {eid: self.schema.values(wire) for eid, wire in self.entities.items()}
+
+    def digest(self) -> str:
+        """Canonical hash; equals the server's for the same tick when in sync."""
+        return delta.state_hash(self.entities, self.acks)

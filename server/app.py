@@ -1,0 +1,75 @@
+"""Builds the aiohttp application: Socket.IO server, lobby, gateway, health and web client."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from pathlib import Path
+
+from aiohttp import web
+
+from server.config import ServerConfig
+from server.directory import MemoryDirectory
+from server.games import GAMES
+from server.gateway import Gateway
+from server.lobby import Lobby
+from server.transport import SocketDispatcher, TickwireServer
+
+log = logging.getLogger(__name__)
+
+GATEWAY = web.AppKey("gateway", Gateway)
+LOBBY = web.AppKey("lobby", Lobby)
+TRANSPORT_SLACK = 1024  # Engine.IO framing on top of the largest accepted event
+
+
+def build_app(config: ServerConfig) -> web.Application:
+    """A ready-to-run application for ``config``."""
+    sio = TickwireServer(
+        max_event_bytes=config.max_event_bytes,
+        async_mode="aiohttp",
+        async_handlers=False,
+        max_http_buffer_size=config.max_event_bytes + TRANSPORT_SLACK,
+        ping_interval=config.ping_interval,
+        ping_timeout=config.ping_timeout,
+        cors_allowed_origins=[],
+    )
+    dispatcher = SocketDispatcher(sio)
+    node = f"{socket.gethostname()}:{os.getpid()}"
+    lobby = Lobby(config, MemoryDirectory(), dispatcher, GAMES, node)
+    gateway = Gateway(sio, lobby, config)
+
+    app = web.Application()
+    app[LOBBY] = lobby
+    app[GATEWAY] = gateway
+    sio.attach(app)
+    app.router.add_get("/healthz", _healthz)
+    _serve_web_client(app, Path(config.web_root))
+    app.on_shutdown.append(_close_rooms)
+    return app
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    lobby = request.app[LOBBY]
+    gateway = request.app[GATEWAY]
+    return web.json_response(
+        {"status": "ok", "rooms": len(lobby.rooms), "connections": len(gateway.sessions)}
+    )
+
+
+def _serve_web_client(app: web.Application, root: Path) -> None:
+    index = root / "index.html"
+    if not index.is_file():
+        log.warning("no browser client at %s (run `make setup` to build it)", root)
+        return
+
+    async def page(request: web.Request) -> web.FileResponse:
+        return web.FileResponse(index)
+
+    app.router.add_get("/", page)
+    app.router.add_get("/r/{code}", page)
+    app.router.add_static("/static/", root)
+
+
+async def _close_rooms(app: web.Application) -> None:
+    await app[LOBBY].close_all("shutting_down")

@@ -1,0 +1,64 @@
+"""Server configuration: one dataclass, filled from defaults, environment and flags."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+
+ENV_PREFIX = "TICKWIRE_"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """Everything a server process can be told. Each field is also ``TICKWIRE_<NAME>``.
+
+    :param host: interface to listen on.
+    :param port: TCP port; 0 picks a free one.
+    :param tick_rate: default ticks per second for new rooms.
+    :param max_rooms: rooms this process holds at most.
+    :param max_connections: Socket.IO connections this process accepts at most.
+    :param max_rooms_per_connection: live rooms one connection may have created.
+    :param empty_room_grace: seconds an empty room waits for someone before it closes.
+    :param max_inputs_per_tick: inputs one player may queue per tick; more are dropped.
+    :param max_event_bytes: largest accepted Socket.IO message.
+    :param ping_interval: Engine.IO heartbeat interval in seconds.
+    :param ping_timeout: seconds without a heartbeat answer before a client is dropped.
+    :param web_root: directory of the built browser client served at ``/``; empty disables it.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    tick_rate: int = 20
+    max_rooms: int = 1000
+    max_connections: int = 5000
+    max_rooms_per_connection: int = 3
+    empty_room_grace: float = 10.0
+    max_inputs_per_tick: int = 4
+    max_event_bytes: int = 4096
+    ping_interval: float = 20.0
+    ping_timeout: float = 20.0
+    web_root: str = "client/web/dist"
+
+    @classmethod
+    def from_sources(
+        cls, argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
+    ) -> ServerConfig:
+        """Defaults, overridden by ``TICKWIRE_*`` environment variables, overridden by flags."""
+        environ = os.environ if environ is None else environ
+        parser = argparse.ArgumentParser(
+            prog="python -m server", description="Run a Tickwire game server."
+        )
+        values = {}
+        for spec in fields(cls):
+            kind = type(spec.default)
+            env_value = environ.get(ENV_PREFIX + spec.name.upper())
+            values[spec.name] = kind(env_value) if env_value is not None else spec.default
+            parser.add_argument(
+                "--" + spec.name.replace("_", "-"),
+                type=kind,
+                default=values[spec.name],
+                help=f"(env {ENV_PREFIX}{spec.name.upper()}, default {spec.default!r})",
+            )
+        return cls(**vars(parser.parse_args(argv)))

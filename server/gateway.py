@@ -1,0 +1,283 @@
+"""Socket.IO handlers: check what arrives, call the lobby and rooms, answer through acks.
+
+Every request event answers ``{"ok": true, ...}`` or ``{"ok": false, "code", "message"}``.
+The input event has no acknowledgement (it is sent every tick): problems with it come back as
+``error`` events, at most a few per second per connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import socketio
+
+from server.config import ServerConfig
+from server.lobby import Lobby, RoomRequest
+from server.requests import Arg, Shape
+from server.room import Member, Room
+from server.transport import TickwireServer
+from shared.protocol import EVENTS, LIMITS, VERSION, ProtocolError, clean_name, normalize_code
+
+log = logging.getLogger(__name__)
+
+ERRORS_PER_SECOND = 5  # error events one connection receives at most; the rest are counted
+
+Action = Callable[..., Awaitable[dict[str, Any]]]
+
+CREATE = Shape(
+    game=Arg(str, "arena", max_length=32),
+    public=Arg(bool, False),
+    max_players=Arg(int, 8, 1, LIMITS.max_players),
+    max_spectators=Arg(int, 8, 0, LIMITS.max_spectators),
+    tick_rate=Arg(int, 0, 0, LIMITS.max_tick_rate),
+    settings=Arg(dict, {}),
+)
+JOIN = Shape(
+    code=Arg(str, "", max_length=32),
+    room_id=Arg(str, "", max_length=32),
+    spectate=Arg(bool, False),
+)
+QUICK_JOIN = Shape(game=Arg(str, "arena", max_length=32), settings=Arg(dict, {}),
+                   max_players=Arg(int, 8, 1, LIMITS.max_players))
+LIST_ROOMS = Shape(game=Arg(str, "", max_length=32))
+KICK = Shape(player_id=Arg(int, low=1, high=2**31))
+SETTINGS = Shape(settings=Arg(dict))
+NOTHING = Shape()
+
+
+@dataclass(slots=True)
+class Session:
+    """One connection: who it is and where it is."""
+
+    sid: str
+    name: str
+    address: str
+    room: Room | None = None
+    member: Member | None = None
+    error_window: float = 0.0
+    errors_in_window: int = 0
+    errors_dropped: int = 0
+
+
+class Gateway:
+    """Registers the handlers on ``sio`` and keeps the sessions."""
+
+    def __init__(self, sio: TickwireServer, lobby: Lobby, config: ServerConfig) -> None:
+        self.sio = sio
+        self.lobby = lobby
+        self.config = config
+        self.sessions: dict[str, Session] = {}
+        sio.on_rejected = self._rejected
+        lobby.on_room_closed = self.room_closed
+        sio.on("connect", self.on_connect)
+        sio.on("disconnect", self.on_disconnect)
+        sio.on(EVENTS.input, self.on_input)
+        sio.on("*", self.on_unknown)
+        self._request(EVENTS.create, CREATE, self.create)
+        self._request(EVENTS.join, JOIN, self.join)
+        self._request(EVENTS.quick_join, QUICK_JOIN, self.quick_join)
+        self._request(EVENTS.leave, NOTHING, self.leave)
+        self._request(EVENTS.list_rooms, LIST_ROOMS, self.list_rooms)
+        self._request(EVENTS.kick, KICK, self.kick)
+        self._request(EVENTS.settings, SETTINGS, self.change_settings)
+        self._request(EVENTS.start, NOTHING, self.start)
+        self._request(EVENTS.sync, NOTHING, self.sync)
+        self._request(EVENTS.ping, NOTHING, self.ping)
+
+    # -- connection --------------------------------------------------------------------------
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        """Check the protocol version, capacity and display name; open a session."""
+        auth = auth if isinstance(auth, dict) else {}
+        try:
+            if auth.get("v") != VERSION:
+                raise ProtocolError(
+                    "bad_version",
+                    f"This server speaks protocol version {VERSION}; "
+                    f"the client sent {str(auth.get('v'))[:16]}",
+                )
+            if len(self.sessions) >= self.config.max_connections:
+                raise ProtocolError("server_full")
+            raw_name = auth.get("name")
+            name = clean_name(raw_name) if raw_name else f"guest-{secrets.randbelow(10000):04d}"
+        except ProtocolError as error:
+            raise socketio.exceptions.ConnectionRefusedError(
+                error.message, error.to_wire()
+            ) from None
+        request = environ.get("aiohttp.request")
+        address = (request.remote if request is not None else None) or "unknown"
+        self.sessions[sid] = Session(sid, name, address)
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        """Drop the session and free its seat."""
+        session = self.sessions.pop(sid, None)
+        if session is not None and session.room is not None:
+            room = session.room
+            room.remove(sid)
+            self.lobby.publish(room)
+
+    def room_closed(self, room: Room, sids: list[str]) -> None:
+        """The lobby closed ``room``: its members are in no room now."""
+        for sid in sids:
+            session = self.sessions.get(sid)
+            if session is not None and session.room is room:
+                session.room = session.member = None
+
+    # -- requests ----------------------------------------------------------------------------
+
+    def _request(self, event: str, shape: Shape, action: Action) -> None:
+        async def handle(sid: str, data: Any = None, *extra: Any) -> dict[str, Any]:
+            session = self.sessions.get(sid)
+            try:
+                if session is None:
+                    raise ProtocolError("bad_request", "this connection has no session")
+                if extra:
+                    raise ProtocolError("bad_request", "send a single payload")
+                result = await action(session, **shape.parse(data))
+            except ProtocolError as error:
+                return error.to_wire()
+            return {"ok": True, **result}
+
+        self.sio.on(event, handle)
+
+    async def create(self, session: Session, *, game: str, public: bool, max_players: int,
+                     max_spectators: int, tick_rate: int, settings: dict[str, Any]
+                     ) -> dict[str, Any]:
+        """Create a room and join it as its host."""
+        self._require_no_room(session)
+        request = RoomRequest(game, public, max_players, max_spectators, tick_rate or None,
+                              settings)
+        room = await self.lobby.create(session.sid, request)
+        return await self._enter(session, room, spectate=False)
+
+    async def join(self, session: Session, *, code: str, room_id: str, spectate: bool
+                   ) -> dict[str, Any]:
+        """Join a room by join code (any case, spaces ignored) or by room id."""
+        self._require_no_room(session)
+        if bool(code) == bool(room_id):
+            raise ProtocolError("bad_request", "give either code or room_id")
+        room = await self.lobby.find(code=normalize_code(code), room_id=room_id)
+        return await self._enter(session, room, spectate)
+
+    async def quick_join(self, session: Session, *, game: str, settings: dict[str, Any],
+                         max_players: int) -> dict[str, Any]:
+        """Join the fullest public room with a free seat, or open a new public one."""
+        self._require_no_room(session)
+        request = RoomRequest(game, True, max_players, settings=settings)
+        room = await self.lobby.quick_join_target(session.sid, request)
+        return await self._enter(session, room, spectate=False)
+
+    async def leave(self, session: Session) -> dict[str, Any]:
+        """Leave the current room."""
+        room = self._require_room(session)
+        room.remove(session.sid)
+        await self.lobby.dispatcher.exit(session.sid, room.id)
+        session.room = session.member = None
+        self.lobby.publish(room)
+        return {}
+
+    async def list_rooms(self, session: Session, *, game: str) -> dict[str, Any]:
+        """Public rooms, optionally of one game."""
+        return {"rooms": await self.lobby.public_rooms(game or None)}
+
+    async def kick(self, session: Session, *, player_id: int) -> dict[str, Any]:
+        """Host only: remove a player from the room."""
+        room = self._require_room(session)
+        target = room.kick(session.sid, player_id)
+        dispatcher = self.lobby.dispatcher
+        await dispatcher.send(target.sid, EVENTS.closed,
+                              ProtocolError("kicked").to_wire() | {"room_id": room.id})
+        await dispatcher.exit(target.sid, room.id)
+        kicked = self.sessions.get(target.sid)
+        if kicked is not None:
+            kicked.room = kicked.member = None
+        self.lobby.publish(room)
+        return {}
+
+    async def change_settings(self, session: Session, *, settings: dict[str, Any]
+                              ) -> dict[str, Any]:
+        """Host only, before the start: change the game settings."""
+        room = self._require_room(session)
+        room.change_settings(session.sid, settings)
+        return {"room": room.info()}
+
+    async def start(self, session: Session) -> dict[str, Any]:
+        """Host only: start the game."""
+        room = self._require_room(session)
+        room.start(session.sid)
+        self.lobby.publish(room)
+        return {"room": room.info()}
+
+    async def sync(self, session: Session) -> dict[str, Any]:
+        """A fresh keyframe, for a client that saw a tick gap."""
+        room = self._require_room(session)
+        return {"keyframe": room.sync.keyframe()}
+
+    async def ping(self, session: Session) -> dict[str, Any]:
+        """Echo with the server's clock, for round-trip measurement."""
+        return {"time": time.time()}
+
+    # -- input -------------------------------------------------------------------------------
+
+    def on_input(self, sid: str, data: Any = None, *extra: Any) -> None:
+        """Queue one input for the next tick. Never awaits, so arrival order holds."""
+        session = self.sessions.get(sid)
+        if session is None:
+            return
+        try:
+            if session.member is None or session.room is None:
+                raise ProtocolError("not_in_room", "Join a room before sending input")
+            session.room.enqueue(session.member, data)
+        except ProtocolError as error:
+            self._report(session, error, EVENTS.input)
+
+    async def on_unknown(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
+        """Any event without a handler."""
+        error = ProtocolError("unknown_event", f"Unknown event {str(event)[:32]!r}")
+        session = self.sessions.get(sid)
+        if session is not None:
+            self._report(session, error, str(event)[:32])
+        return error.to_wire()
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    async def _enter(self, session: Session, room: Room, spectate: bool) -> dict[str, Any]:
+        member = room.admit(session.sid, session.name, spectate)
+        session.room, session.member = room, member
+        await self.lobby.dispatcher.enter(session.sid, room.id)
+        self.lobby.publish(room)
+        return room.welcome(member)
+
+    @staticmethod
+    def _require_room(session: Session) -> Room:
+        if session.room is None:
+            raise ProtocolError("not_in_room")
+        return session.room
+
+    @staticmethod
+    def _require_no_room(session: Session) -> None:
+        if session.room is not None:
+            raise ProtocolError("already_in_room")
+
+    def _rejected(self, sid: str, code: str, message: str) -> None:
+        session = self.sessions.get(sid)
+        if session is not None:
+            self._report(session, ProtocolError(code, message), "")
+
+    def _report(self, session: Session, error: ProtocolError, event: str) -> None:
+        """Send an ``error`` event, unless this connection already had its share this second."""
+        now = time.monotonic()
+        if now - session.error_window >= 1.0:
+            session.error_window = now
+            session.errors_in_window = 0
+        if session.errors_in_window >= ERRORS_PER_SECOND:
+            session.errors_dropped += 1
+            return
+        session.errors_in_window += 1
+        payload = error.to_wire() | {"event": event}
+        self.sio.start_background_task(self.sio.emit, EVENTS.error, payload, to=session.sid)

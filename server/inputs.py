@@ -1,0 +1,50 @@
+"""Per-player input queues: validated on arrival, applied in order at the next tick."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from shared.protocol import ProtocolError
+
+
+@dataclass(slots=True)
+class InputCounters:
+    """Inputs seen by a room: applied, and dropped for each reason."""
+
+    applied: int = 0
+    stale: int = 0
+    overflow: int = 0
+    invalid: int = 0
+    failed: int = 0
+
+
+class InputQueue:
+    """The inputs one player sent since the last tick.
+
+    ``newest`` is the highest sequence number accepted so far; an input with a sequence
+    number at or below it is a duplicate or arrived out of order and is ignored. ``acked``
+    is the sequence number of the last input the game applied.
+    """
+
+    __slots__ = ("acked", "capacity", "newest", "pending")
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.pending: deque[tuple[int, dict[str, Any]]] = deque()
+        self.newest = 0
+        self.acked = 0
+
+    def offer(self, seq: int, values: dict[str, Any], counters: InputCounters) -> None:
+        """Queue one validated input, or count why not (raising for overflow)."""
+        if seq <= self.newest:
+            counters.stale += 1
+            return
+        if len(self.pending) >= self.capacity:
+            counters.overflow += 1
+            raise ProtocolError(
+                "input_overflow", f"at most {self.capacity} inputs per tick are queued"
+            )
+        self.newest = seq
+        self.pending.append((seq, values))

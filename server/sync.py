@@ -1,0 +1,54 @@
+"""State tracking for one room: the last broadcast snapshot, deltas against it, keyframes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from shared.delta import diff, diff_acks, keyframe_message, state_hash, state_message
+from shared.schema import EntitySchema, Snapshot
+
+
+class StateSync:
+    """Remembers what the room last broadcast and computes each tick's delta once.
+
+    The keyframe always shows the last broadcast tick, so the next delta applies on top of
+    it for a client that just received it.
+    """
+
+    def __init__(self, schema: EntitySchema) -> None:
+        self.schema = schema
+        self.tick = 0
+        self.snapshot: Snapshot = {}
+        self.acks: dict[int, int] = {}
+        self._keyframe: list[Any] | None = None
+
+    def advance(
+        self, tick: int, entities: Mapping[int, Any], acks: Mapping[int, int],
+        departed: Iterable[int] = (),
+    ) -> list[Any]:
+        """Snapshot ``entities``, return the state message for ``tick`` and remember it.
+
+        ``departed`` lists players who left since the last tick, so mirrors drop their acks.
+        """
+        now = self.schema.snapshot(entities)
+        groups, spawns, removes = diff(self.schema, self.snapshot, now)
+        for pid in departed:
+            if pid not in removes:
+                removes.append(pid)
+        message = state_message(tick, groups, diff_acks(self.acks, acks), spawns, removes)
+        self.tick = tick
+        self.snapshot = now
+        self.acks = dict(acks)
+        self._keyframe = None
+        return message
+
+    def keyframe(self) -> list[Any]:
+        """The keyframe of the last broadcast tick (built once per tick, on demand)."""
+        if self._keyframe is None:
+            self._keyframe = keyframe_message(self.tick, self.snapshot, self.acks)
+        return self._keyframe
+
+    def digest(self) -> str:
+        """Canonical hash of the last broadcast state (see ``shared.delta.state_hash``)."""
+        return state_hash(self.snapshot, self.acks)

@@ -1,0 +1,99 @@
+"""The Socket.IO server as Tickwire runs it.
+
+- WebSockets are opened without permessage-deflate: per-recipient compression costs more CPU
+  than it saves on our already compact deltas, and python-engineio's aiohttp driver offers
+  no switch for it, so a small driver subclass sets ``compress=False``.
+- Every message is bounded: larger than ``max_event_bytes`` or not a well-formed Socket.IO
+  packet, it is dropped, counted, and the sender gets an ``error`` event.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import engineio
+import socketio
+from aiohttp.web import WebSocketResponse
+from engineio.async_drivers import aiohttp as aiohttp_driver
+
+from shared.wire import MalformedPacket, TickwirePacket
+
+log = logging.getLogger(__name__)
+
+Rejector = Callable[[str, str, str], None]
+
+
+class PlainWebSocket(aiohttp_driver.WebSocket):
+    """python-engineio's aiohttp WebSocket, without permessage-deflate."""
+
+    async def __call__(self, environ: dict[str, Any]) -> WebSocketResponse:
+        request = environ["aiohttp.request"]
+        self._sock = WebSocketResponse(max_msg_size=self.server.max_http_buffer_size,
+                                       compress=False)
+        await self._sock.prepare(request)
+        self.environ = environ
+        await self.handler(self)
+        return self._sock
+
+
+class EngineServer(engineio.AsyncServer):
+    """Engine.IO server using ``PlainWebSocket`` for the websocket transport."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._async = {**self._async, "websocket": PlainWebSocket}
+
+
+class TickwireServer(socketio.AsyncServer):
+    """python-socketio's ``AsyncServer`` with Tickwire's packet class and message bounds.
+
+    :param max_event_bytes: largest accepted message; bigger ones are refused with an error.
+    :param kwargs: passed to ``socketio.AsyncServer``.
+    """
+
+    def __init__(self, max_event_bytes: int, **kwargs: Any) -> None:
+        super().__init__(serializer=TickwirePacket, **kwargs)
+        self.max_event_bytes = max_event_bytes
+        self.on_rejected: Rejector = lambda sid, code, message: None
+
+    def _engineio_server_class(self) -> type[engineio.AsyncServer]:
+        return EngineServer
+
+    async def _handle_eio_message(self, eio_sid: str, data: bytes | str) -> None:
+        if len(data) > self.max_event_bytes:
+            self._reject(eio_sid, "payload_too_large",
+                         f"Messages are limited to {self.max_event_bytes} bytes")
+            return
+        try:
+            await super()._handle_eio_message(eio_sid, data)
+        except MalformedPacket as error:
+            self._reject(eio_sid, "bad_request", str(error))
+
+    def _reject(self, eio_sid: str, code: str, message: str) -> None:
+        sid = self.manager.sid_from_eio_sid(eio_sid, "/")
+        if sid is None:
+            log.info("dropped a %s message before the namespace connect", code)
+            return
+        self.on_rejected(sid, code, message)
+
+
+class SocketDispatcher:
+    """The ``Dispatcher`` rooms use, on top of a Socket.IO server."""
+
+    def __init__(self, sio: socketio.AsyncServer) -> None:
+        self.sio = sio
+
+    async def broadcast(self, room_id: str, event: str, payload: Any) -> None:
+        await self.sio.emit(event, payload, to=room_id)
+
+    async def send(self, sid: str, event: str, payload: Any) -> None:
+        await self.sio.emit(event, payload, to=sid)
+
+    async def enter(self, sid: str, room_id: str) -> None:
+        await self.sio.enter_room(sid, room_id)
+
+    async def exit(self, sid: str, room_id: str) -> None:
+        await self.sio.leave_room(sid, room_id)
+

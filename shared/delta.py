@@ -1,0 +1,153 @@
+"""State deltas: what changed between two snapshots, and how a mirror applies it.
+
+A snapshot maps entity id to its tuple of quantized field values (see ``schema``).
+A state message is the list ``[tick, groups, acks, spawns, removes]`` (trailing empty parts
+left off):
+
+- ``groups``: changed entities, grouped by which fields changed, flattened:
+  ``mask, count, (id, value for each set bit of mask) * count, mask, count, ...``.
+  Bit ``i`` of ``mask`` is field ``i``. ``num`` values travel as the difference to the
+  previous value, ``angle`` values as the shortest difference modulo the turn, others whole.
+- ``acks``: ``player_id, increase, ...`` for every player whose last applied input
+  sequence number grew this tick.
+- ``spawns``: ``[id, value0, value1, ...]`` with every field whole, for new entities.
+- ``removes``: ids of entities (and players) that are gone.
+
+A keyframe is ``[tick, entities, acks]`` with ``entities`` as in ``spawns`` and ``acks`` as
+flat ``player_id, seq`` pairs with whole values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, MutableMapping, Sequence
+from typing import Any
+
+import msgpack
+
+from shared.schema import LINEAR, MODULAR, EntitySchema, Quantized, Snapshot
+
+Mirror = MutableMapping[int, list[Quantized]]
+
+
+def diff(
+    schema: EntitySchema, before: Snapshot, after: Snapshot
+) -> tuple[list[Any], list[list[Quantized]], list[int]]:
+    """``(groups, spawns, removes)`` turning ``before`` into ``after``."""
+    codecs = schema.codecs
+    moduli = schema.moduli
+    by_mask: dict[int, list[Any]] = {}
+    spawns: list[list[Quantized]] = []
+    for eid, now in after.items():
+        old = before.get(eid)
+        if old is None:
+            spawns.append([eid, *now])
+            continue
+        if old == now:
+            continue
+        mask = 0
+        changes: list[Quantized] = [eid]
+        for i, new_value in enumerate(now):
+            old_value = old[i]
+            if new_value != old_value:
+                mask |= 1 << i
+                codec = codecs[i]
+                if codec == LINEAR:
+                    changes.append(new_value - old_value)
+                elif codec == MODULAR:
+                    half = moduli[i] >> 1
+                    changes.append((new_value - old_value + half) % moduli[i] - half)
+                else:
+                    changes.append(new_value)
+        group = by_mask.get(mask)
+        if group is None:
+            by_mask[mask] = changes
+        else:
+            group.extend(changes)
+    groups: list[Any] = []
+    for mask, changes in by_mask.items():
+        width = mask.bit_count() + 1
+        groups.append(mask)
+        groups.append(len(changes) // width)
+        groups.extend(changes)
+    removes = [eid for eid in before if eid not in after] if len(before) else []
+    return groups, spawns, removes
+
+
+def apply(schema: EntitySchema, mirror: Mirror, groups: Sequence[Any],
+          spawns: Sequence[Sequence[Quantized]], removes: Sequence[int]) -> None:
+    """Apply one delta to ``mirror`` (entity id -> list of wire values) in place.
+
+    Raises ``KeyError``/``IndexError``/``TypeError`` on a delta that does not fit the mirror;
+    a client treats that like a tick gap and asks for a keyframe.
+    """
+    codecs = schema.codecs
+    moduli = schema.moduli
+    width = len(codecs)
+    position = 0
+    while position < len(groups):
+        mask, count = groups[position], groups[position + 1]
+        position += 2
+        bits = [i for i in range(width) if mask >> i & 1]
+        for _ in range(count):
+            values = mirror[groups[position]]
+            position += 1
+            for i in bits:
+                change = groups[position]
+                position += 1
+                if codecs[i] == LINEAR:
+                    values[i] += change
+                elif codecs[i] == MODULAR:
+                    values[i] = (values[i] + change) % moduli[i]
+                else:
+                    values[i] = change
+    for spawn in spawns:
+        if len(spawn) != width + 1:
+            raise IndexError("spawn does not match the schema")
+        mirror[spawn[0]] = list(spawn[1:])
+    for eid in removes:
+        mirror.pop(eid, None)
+
+
+def diff_acks(before: Mapping[int, int], after: Mapping[int, int]) -> list[int]:
+    """Flat ``player_id, increase`` pairs for acks that grew."""
+    flat: list[int] = []
+    for pid, seq in after.items():
+        increase = seq - before.get(pid, 0)
+        if increase:
+            flat.append(pid)
+            flat.append(increase)
+    return flat
+
+
+def apply_acks(acks: MutableMapping[int, int], flat: Sequence[int]) -> None:
+    """Apply flat ``player_id, increase`` pairs to ``acks`` in place."""
+    for i in range(0, len(flat), 2):
+        acks[flat[i]] = acks.get(flat[i], 0) + flat[i + 1]
+
+
+def state_message(tick: int, groups: list[Any], acks: list[int],
+                  spawns: list[list[Quantized]], removes: list[int]) -> list[Any]:
+    """The state message list, with trailing empty parts left off."""
+    message: list[Any] = [tick, groups, acks, spawns, removes]
+    while len(message) > 1 and not message[-1]:
+        message.pop()
+    return message
+
+
+def keyframe_message(tick: int, snapshot: Snapshot, acks: Mapping[int, int]) -> list[Any]:
+    """A keyframe: every entity whole, every ack whole."""
+    flat_acks: list[int] = []
+    for pid, seq in acks.items():
+        flat_acks.append(pid)
+        flat_acks.append(seq)
+    return [tick, [[eid, *values] for eid, values in snapshot.items()], flat_acks]
+
+
+def state_hash(entities: Mapping[int, Sequence[Quantized]], acks: Mapping[int, int]) -> str:
+    """A canonical digest of a state, equal on server and mirror when they agree."""
+    canonical = [
+        sorted([eid, *values] for eid, values in entities.items()),
+        sorted([pid, seq] for pid, seq in acks.items()),
+    ]
+    return hashlib.sha256(msgpack.packb(canonical)).hexdigest()

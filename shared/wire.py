@@ -1,0 +1,61 @@
+"""The Socket.IO packet class both ends use: msgpack, integer map keys allowed, shape checked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgpack
+from socketio import packet as sio_packet
+from socketio.msgpack_packet import MsgPackPacket
+
+from shared.protocol import LIMITS
+
+_CAP = LIMITS.max_event_bytes * 16
+_TYPES_WITH_LIST = (sio_packet.EVENT, sio_packet.ACK)
+# msgpack packets never use the BINARY_* types (attachments are inline)
+_ALLOWED_TYPES = frozenset({sio_packet.CONNECT, sio_packet.DISCONNECT, sio_packet.EVENT,
+                            sio_packet.ACK, sio_packet.CONNECT_ERROR})
+
+
+class MalformedPacket(ValueError):
+    """Bytes that are not a well-formed Socket.IO msgpack packet."""
+
+
+class TickwirePacket(MsgPackPacket):
+    """python-socketio's msgpack packet, decoding with integer keys, bounds and shape checks.
+
+    msgpack's defaults refuse integer map keys (``strict_map_key``); the browser parser has no
+    such rule, so both Python ends lift it. The length caps stop a small packet from claiming
+    a huge container, and the shape checks turn any malformed packet into ``MalformedPacket``
+    before python-socketio looks inside it.
+    """
+
+    def decode(self, encoded_packet: bytes) -> None:
+        """Decode a received packet."""
+        try:
+            decoded = msgpack.unpackb(
+                encoded_packet, strict_map_key=False, ext_hook=self.__class__.ext_hook,
+                max_str_len=_CAP, max_bin_len=_CAP, max_array_len=_CAP, max_map_len=_CAP,
+                max_ext_len=_CAP,
+            )
+        except (ValueError, TypeError, msgpack.StackError) as error:
+            raise MalformedPacket(f"not a msgpack Socket.IO packet: {error}") from None
+        self.packet_type, self.data, self.id, self.namespace = _checked(decoded)
+
+
+def _checked(decoded: Any) -> tuple[int, Any, int | None, str]:
+    if not isinstance(decoded, dict):
+        raise MalformedPacket("a Socket.IO packet must be a map")
+    packet_type, data = decoded.get("type"), decoded.get("data")
+    packet_id, namespace = decoded.get("id"), decoded.get("nsp")
+    if type(packet_type) is not int or packet_type not in _ALLOWED_TYPES:
+        raise MalformedPacket("unknown packet type")
+    if not isinstance(namespace, str):
+        raise MalformedPacket("nsp must be a string")
+    if packet_id is not None and (type(packet_id) is not int or packet_id < 0):
+        raise MalformedPacket("id must be a non-negative integer")
+    if packet_type in _TYPES_WITH_LIST and not isinstance(data, list):
+        raise MalformedPacket("data must be a list")
+    if packet_type == sio_packet.EVENT and (not data or not isinstance(data[0], str)):
+        raise MalformedPacket("an event needs a name")
+    return packet_type, data, packet_id, namespace
