@@ -25,6 +25,7 @@ class Events:
     create: str
     join: str
     quick_join: str
+    resume: str
     leave: str
     list_rooms: str
     kick: str
