@@ -14,6 +14,7 @@ from server.directory import MemoryDirectory
 from server.games import GAMES
 from server.gateway import Gateway
 from server.lobby import Lobby
+from server.metrics import EngineStats, Metrics, Occupancy
 from server.transport import SocketDispatcher, TickwireServer
 
 log = logging.getLogger(__name__)
@@ -25,8 +26,10 @@ TRANSPORT_SLACK = 1024  # Engine.IO framing on top of the largest accepted event
 
 def build_app(config: ServerConfig) -> web.Application:
     """A ready-to-run application for ``config``."""
+    stats = EngineStats()
     sio = TickwireServer(
         max_event_bytes=config.max_event_bytes,
+        traffic=stats.traffic,
         async_mode="aiohttp",
         async_handlers=False,
         max_http_buffer_size=config.max_event_bytes + TRANSPORT_SLACK,
@@ -36,14 +39,21 @@ def build_app(config: ServerConfig) -> web.Application:
     )
     dispatcher = SocketDispatcher(sio)
     node = f"{socket.gethostname()}:{os.getpid()}"
-    lobby = Lobby(config, MemoryDirectory(), dispatcher, GAMES, node)
+    lobby = Lobby(config, MemoryDirectory(), dispatcher, GAMES, node, stats)
     gateway = Gateway(sio, lobby, config)
+    metrics = Metrics(stats, Occupancy(
+        rooms=lambda: len(lobby.rooms),
+        players=lambda: sum(room.player_count for room in lobby.rooms.values()),
+        spectators=lambda: sum(room.spectator_count for room in lobby.rooms.values()),
+        connections=lambda: len(gateway.sessions),
+    ))
 
     app = web.Application()
     app[LOBBY] = lobby
     app[GATEWAY] = gateway
     sio.attach(app)
     app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/metrics", metrics.handle)
     _serve_web_client(app, Path(config.web_root))
     app.on_shutdown.append(_close_rooms)
     return app

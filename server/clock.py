@@ -27,13 +27,15 @@ class FixedStepClock:
     """Yields once per step of ``1 / rate`` seconds, without drift.
 
     :param rate: steps per second.
+    :param stats: where to count ticks; several clocks may share one.
     :param max_catch_up: steps the clock may run back to back to catch up before skipping.
     """
 
-    def __init__(self, rate: float, max_catch_up: int = 3) -> None:
+    def __init__(self, rate: float, stats: ClockStats | None = None,
+                 max_catch_up: int = 3) -> None:
         self.dt = 1.0 / rate
         self.max_catch_up = max_catch_up
-        self.stats = ClockStats()
+        self.stats = stats if stats is not None else ClockStats()
 
     async def ticks(self) -> AsyncIterator[float]:
         """Yield each step's lateness in seconds, forever; stop by cancelling the consumer."""

@@ -16,6 +16,7 @@ from server.codes import new_join_code, new_room_id
 from server.config import ServerConfig
 from server.directory import RoomDirectory, RoomListing
 from server.games.base import Game
+from server.metrics import EngineStats
 from server.room import Dispatcher, Room, RoomOptions
 from shared.protocol import LIMITS, ProtocolError
 
@@ -42,6 +43,7 @@ class Lobby:
     :param dispatcher: handed to every room.
     :param games: game classes by name.
     :param node: this process's name in the directory.
+    :param stats: process-wide counters handed to every room.
 
     ``on_room_closed`` is called with a room and its last members' ids when it closes.
     """
@@ -53,12 +55,14 @@ class Lobby:
         dispatcher: Dispatcher,
         games: Mapping[str, type[Game]],
         node: str,
+        stats: EngineStats,
     ) -> None:
         self.config = config
         self.directory = directory
         self.dispatcher = dispatcher
         self.games = games
         self.node = node
+        self.stats = stats
         self.on_room_closed: Callable[[Room, list[str]], None] = lambda room, sids: None
         self.rooms: dict[str, Room] = {}
         self.creators: dict[str, str] = {}  # room id -> sid of the connection that created it
@@ -93,7 +97,7 @@ class Lobby:
         room = None
         while room is None:
             candidate = Room(new_room_id(), new_join_code(LIMITS.code_length), game_class,
-                             options, self.dispatcher, self._closed)
+                             options, self.dispatcher, self.stats, self._closed)
             if await self.directory.claim(self._listing(candidate)):
                 room = candidate
         self.rooms[room.id] = room

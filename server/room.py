@@ -9,13 +9,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from server.clock import FixedStepClock
 from server.games.base import Game, Player
-from server.inputs import InputCounters, InputQueue
+from server.inputs import InputQueue
+from server.metrics import EngineStats
 from server.sync import StateSync
 from shared.protocol import ERROR_MESSAGES, EVENTS, LIMITS, ProtocolError
 
@@ -84,6 +86,7 @@ class Room:
     :param game_class: the rules to run.
     :param options: see ``RoomOptions``; ``options.settings`` must already be validated.
     :param dispatcher: the network side.
+    :param stats: the process-wide counters this room adds to.
     :param on_closed: called once with the room and its last members' ids after it closes.
     """
 
@@ -94,6 +97,7 @@ class Room:
         game_class: type[Game],
         options: RoomOptions,
         dispatcher: Dispatcher,
+        stats: EngineStats,
         on_closed: Callable[[Room, list[str]], None],
     ) -> None:
         self.id = room_id
@@ -104,13 +108,13 @@ class Room:
         self.on_closed = on_closed
         self.settings = dict(options.settings)
         self.rng = random.Random()
-        self.clock = FixedStepClock(options.tick_rate)
+        self.stats = stats
+        self.clock = FixedStepClock(options.tick_rate, stats.clock)
         self.tick = 0
         self.members: dict[str, Member] = {}
         self.host_sid: str | None = None
         self.started = False
         self.closed = False
-        self.counters = InputCounters()
         self.acks: dict[int, int] = {}
         self._last_id = 0
         self._joining: list[Player] = []
@@ -152,8 +156,10 @@ class Room:
     async def _run(self) -> None:
         try:
             async for _lateness in self.clock.ticks():
+                began = time.perf_counter()
                 message = self._tick()
                 await self.dispatcher.broadcast(self.id, EVENTS.state, message)
+                self.stats.observe_tick(time.perf_counter() - began)
                 status = self.game.status()
                 if self._info_dirty or status != self._status:
                     self._status = status
@@ -196,7 +202,7 @@ class Room:
         return departed
 
     def _apply_inputs(self) -> None:
-        counters = self.counters
+        counters = self.stats.inputs
         apply = self.game.apply
         for member in self.members.values():
             queue = member.inputs
@@ -282,9 +288,9 @@ class Room:
         try:
             seq, values = self.game.input_schema.parse(message, LIMITS.max_seq)
         except ProtocolError:
-            self.counters.invalid += 1
+            self.stats.inputs.invalid += 1
             raise
-        member.inputs.offer(seq, values, self.counters)
+        member.inputs.offer(seq, values, self.stats.inputs)
 
     # -- host controls -----------------------------------------------------------------------
 

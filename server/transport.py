@@ -18,6 +18,7 @@ import socketio
 from aiohttp.web import WebSocketResponse
 from engineio.async_drivers import aiohttp as aiohttp_driver
 
+from server.metrics import TrafficStats
 from shared.wire import MalformedPacket, TickwirePacket
 
 log = logging.getLogger(__name__)
@@ -50,18 +51,22 @@ class TickwireServer(socketio.AsyncServer):
     """python-socketio's ``AsyncServer`` with Tickwire's packet class and message bounds.
 
     :param max_event_bytes: largest accepted message; bigger ones are refused with an error.
+    :param traffic: counters of messages in and out.
     :param kwargs: passed to ``socketio.AsyncServer``.
     """
 
-    def __init__(self, max_event_bytes: int, **kwargs: Any) -> None:
+    def __init__(self, max_event_bytes: int, traffic: TrafficStats, **kwargs: Any) -> None:
         super().__init__(serializer=TickwirePacket, **kwargs)
         self.max_event_bytes = max_event_bytes
+        self.traffic = traffic
         self.on_rejected: Rejector = lambda sid, code, message: None
 
     def _engineio_server_class(self) -> type[engineio.AsyncServer]:
         return EngineServer
 
     async def _handle_eio_message(self, eio_sid: str, data: bytes | str) -> None:
+        self.traffic.messages_in += 1
+        self.traffic.bytes_in += len(data)
         if len(data) > self.max_event_bytes:
             self._reject(eio_sid, "payload_too_large",
                          f"Messages are limited to {self.max_event_bytes} bytes")
@@ -72,6 +77,7 @@ class TickwireServer(socketio.AsyncServer):
             self._reject(eio_sid, "bad_request", str(error))
 
     def _reject(self, eio_sid: str, code: str, message: str) -> None:
+        self.traffic.rejected_in += 1
         sid = self.manager.sid_from_eio_sid(eio_sid, "/")
         if sid is None:
             log.info("dropped a %s message before the namespace connect", code)

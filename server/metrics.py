@@ -1,0 +1,104 @@
+"""Engine counters and the Prometheus ``/metrics`` endpoint.
+
+The hot path only bumps plain integers in ``EngineStats`` (one event loop, no locks needed);
+they are turned into Prometheus metrics when ``/metrics`` is scraped. Tick durations go to a
+real histogram, observed once per room tick.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from server.clock import ClockStats
+from server.inputs import InputCounters
+
+TICK_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
+
+
+@dataclass(slots=True)
+class TrafficStats:
+    """Socket.IO messages and their bytes, each way; ``out`` counts every recipient."""
+
+    messages_in: int = 0
+    bytes_in: int = 0
+    messages_out: int = 0
+    bytes_out: int = 0
+    rejected_in: int = 0
+
+
+@dataclass(slots=True)
+class EngineStats:
+    """Every counter of one server process."""
+
+    clock: ClockStats = field(default_factory=ClockStats)
+    inputs: InputCounters = field(default_factory=InputCounters)
+    traffic: TrafficStats = field(default_factory=TrafficStats)
+    observe_tick: Callable[[float], None] = lambda seconds: None
+
+
+@dataclass(slots=True)
+class Occupancy:
+    """Callables giving the current rooms, players, spectators and connections."""
+
+    rooms: Callable[[], int]
+    players: Callable[[], int]
+    spectators: Callable[[], int]
+    connections: Callable[[], int]
+
+
+class Metrics:
+    """The Prometheus view of one server: a registry, the tick histogram, the handler."""
+
+    def __init__(self, stats: EngineStats, occupancy: Occupancy) -> None:
+        self.stats = stats
+        self.occupancy = occupancy
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.tick_duration = Histogram(
+            "tickwire_tick_duration_seconds", "Time spent in one room tick, broadcast included",
+            buckets=TICK_BUCKETS, registry=self.registry,
+        )
+        self.registry.register(self)
+        stats.observe_tick = self.tick_duration.observe
+
+    def collect(self) -> Iterator[Metric]:
+        """Prometheus collector protocol: the counters and gauges as of now."""
+        clock, inputs, traffic = self.stats.clock, self.stats.inputs, self.stats.traffic
+        yield _counter("tickwire_ticks", "Room ticks run", clock.ticks)
+        yield _counter("tickwire_ticks_late", "Room ticks that started late", clock.late)
+        yield _counter("tickwire_ticks_skipped", "Room ticks skipped after a stall", clock.skipped)
+        yield _counter("tickwire_inputs_applied", "Inputs applied by games", inputs.applied)
+        dropped = CounterMetricFamily("tickwire_inputs_dropped", "Inputs dropped, by reason",
+                                      labels=["reason"])
+        for reason in ("stale", "overflow", "invalid", "failed"):
+            dropped.add_metric([reason], getattr(inputs, reason))
+        yield dropped
+        yield _counter("tickwire_messages_in", "Socket.IO messages received", traffic.messages_in)
+        yield _counter("tickwire_bytes_in", "Socket.IO payload bytes received", traffic.bytes_in)
+        yield _counter("tickwire_messages_rejected", "Messages refused as oversized or malformed",
+                       traffic.rejected_in)
+        yield _counter("tickwire_messages_out", "Socket.IO messages sent, per recipient",
+                       traffic.messages_out)
+        yield _counter("tickwire_bytes_out", "Socket.IO payload bytes sent, per recipient",
+                       traffic.bytes_out)
+        occupancy = self.occupancy
+        yield GaugeMetricFamily("tickwire_rooms", "Open rooms", value=occupancy.rooms())
+        yield GaugeMetricFamily("tickwire_players", "Seated players", value=occupancy.players())
+        yield GaugeMetricFamily("tickwire_spectators", "Spectators",
+                                value=occupancy.spectators())
+        yield GaugeMetricFamily("tickwire_connections", "Socket.IO connections",
+                                value=occupancy.connections())
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """``GET /metrics``."""
+        return web.Response(body=generate_latest(self.registry),
+                            headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def _counter(name: str, documentation: str, value: int) -> CounterMetricFamily:
+    return CounterMetricFamily(name, documentation, value=value)
