@@ -54,16 +54,15 @@ class StateMirror:
             return True  # older than the keyframe we hold
         if tick != self.tick + 1:
             return self._lose_sync()
-        parts = [*message, [], [], [], []]
-        removes = parts[STATE.removes]
+        parts = [*message, [], [], [], [], []]
         try:
             delta.apply(self.schema, self.entities, parts[STATE.groups], parts[STATE.spawns],
-                        removes)
+                        parts[STATE.removes])
             delta.apply_acks(self.acks, parts[STATE.acks])
+            for pid in parts[STATE.departed]:
+                self.acks.pop(pid, None)
         except (KeyError, IndexError, TypeError, ValueError):
             return self._lose_sync()
-        for pid in removes:
-            self.acks.pop(pid, None)
         self.tick = tick
         return True
 

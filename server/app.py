@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Mapping
 from pathlib import Path
 
 from aiohttp import web
@@ -12,6 +13,7 @@ from aiohttp import web
 from server.config import ServerConfig
 from server.directory import MemoryDirectory
 from server.games import GAMES
+from server.games.base import Game
 from server.gateway import Gateway
 from server.lobby import Lobby
 from server.metrics import EngineStats, Metrics, Occupancy
@@ -24,8 +26,9 @@ LOBBY = web.AppKey("lobby", Lobby)
 TRANSPORT_SLACK = 1024  # Engine.IO framing on top of the largest accepted event
 
 
-def build_app(config: ServerConfig) -> web.Application:
-    """A ready-to-run application for ``config``."""
+def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
+              ) -> web.Application:
+    """A ready-to-run application for ``config``, offering ``games``."""
     stats = EngineStats()
     sio = TickwireServer(
         max_event_bytes=config.max_event_bytes,
@@ -39,7 +42,7 @@ def build_app(config: ServerConfig) -> web.Application:
     )
     dispatcher = SocketDispatcher(sio)
     node = f"{socket.gethostname()}:{os.getpid()}"
-    lobby = Lobby(config, MemoryDirectory(), dispatcher, GAMES, node, stats)
+    lobby = Lobby(config, MemoryDirectory(), dispatcher, games, node, stats)
     gateway = Gateway(sio, lobby, config)
     metrics = Metrics(stats, Occupancy(
         rooms=lambda: len(lobby.rooms),

@@ -124,6 +124,7 @@ class Room:
         self._status: dict[str, Any] = {}
         self._empty_since: float | None = None
         self._task: asyncio.Task[None] | None = None
+        self._closed_event = asyncio.Event()
         self.game = self._new_game()
         self.sync = StateSync(game_class.entity_schema)
 
@@ -151,7 +152,12 @@ class Room:
         self.members.clear()
         if self._task is not None and self._task is not asyncio.current_task():
             self._task.cancel()
+        self._closed_event.set()
         self.on_closed(self, sids)
+
+    async def wait_closed(self) -> None:
+        """Return once the room has closed."""
+        await self._closed_event.wait()
 
     async def _run(self) -> None:
         try:

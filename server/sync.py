@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from shared.delta import diff, diff_acks, keyframe_message, state_hash, state_message
@@ -25,7 +25,7 @@ class StateSync:
 
     def advance(
         self, tick: int, entities: Mapping[int, Any], acks: Mapping[int, int],
-        departed: Iterable[int] = (),
+        departed: list[int],
     ) -> list[Any]:
         """Snapshot ``entities``, return the state message for ``tick`` and remember it.
 
@@ -33,10 +33,8 @@ class StateSync:
         """
         now = self.schema.snapshot(entities)
         groups, spawns, removes = diff(self.schema, self.snapshot, now)
-        for pid in departed:
-            if pid not in removes:
-                removes.append(pid)
-        message = state_message(tick, groups, diff_acks(self.acks, acks), spawns, removes)
+        message = state_message(tick, groups, diff_acks(self.acks, acks), spawns, removes,
+                                departed)
         self.tick = tick
         self.snapshot = now
         self.acks = dict(acks)

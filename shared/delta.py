@@ -1,8 +1,8 @@
 """State deltas: what changed between two snapshots, and how a mirror applies it.
 
 A snapshot maps entity id to its tuple of quantized field values (see ``schema``).
-A state message is the list ``[tick, groups, acks, spawns, removes]`` (trailing empty parts
-left off):
+A state message is the list ``[tick, groups, acks, spawns, removes, departed]`` (trailing
+empty parts left off):
 
 - ``groups``: changed entities, grouped by which fields changed, flattened:
   ``mask, count, (id, value for each set bit of mask) * count, mask, count, ...``.
@@ -11,7 +11,8 @@ left off):
 - ``acks``: ``player_id, increase, ...`` for every player whose last applied input
   sequence number grew this tick.
 - ``spawns``: ``[id, value0, value1, ...]`` with every field whole, for new entities.
-- ``removes``: ids of entities (and players) that are gone.
+- ``removes``: ids of entities that are gone.
+- ``departed``: ids of players who left the room; mirrors forget their acks.
 
 A keyframe is ``[tick, entities, acks]`` with ``entities`` as in ``spawns`` and ``acks`` as
 flat ``player_id, seq`` pairs with whole values.
@@ -127,9 +128,10 @@ def apply_acks(acks: MutableMapping[int, int], flat: Sequence[int]) -> None:
 
 
 def state_message(tick: int, groups: list[Any], acks: list[int],
-                  spawns: list[list[Quantized]], removes: list[int]) -> list[Any]:
+                  spawns: list[list[Quantized]], removes: list[int],
+                  departed: list[int]) -> list[Any]:
     """The state message list, with trailing empty parts left off."""
-    message: list[Any] = [tick, groups, acks, spawns, removes]
+    message: list[Any] = [tick, groups, acks, spawns, removes, departed]
     while len(message) > 1 and not message[-1]:
         message.pop()
     return message
@@ -148,6 +150,6 @@ def state_hash(entities: Mapping[int, Sequence[Quantized]], acks: Mapping[int, i
     """A canonical digest of a state, equal on server and mirror when they agree."""
     canonical = [
         sorted([eid, *values] for eid, values in entities.items()),
-        sorted([pid, seq] for pid, seq in acks.items()),
+        sorted([pid, seq] for pid, seq in acks.items() if seq),  # 0 means "none yet"
     ]
     return hashlib.sha256(msgpack.packb(canonical)).hexdigest()

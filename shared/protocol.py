@@ -51,6 +51,7 @@ class StateLayout:
     acks: int
     spawns: int
     removes: int
+    departed: int
 
 
 @dataclass(frozen=True, slots=True)

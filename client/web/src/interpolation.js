@@ -1,0 +1,121 @@
+/**
+ * Smooth remote entities: states arrive at the tick rate (20 Hz), frames are drawn at 60 Hz.
+ * Each frame is drawn a small buffer (about two ticks) behind the estimated server time, by
+ * interpolating between the two received states around that moment.
+ */
+
+const TAU = 2 * Math.PI;
+const EARLY_SMOOTHING = 0.3; // share of an early arrival's lead the clock takes at once
+const LATE_SMOOTHING = 0.03; // share of a late arrival's delay it takes (jitter is ignored)
+const CLOCK_RESET_TICKS = 6; // arrivals this much earlier than expected restart the clock
+const HISTORY_TICKS = 40; // states kept behind the newest one
+
+/**
+ * Maps local time to the server's tick. It learns the local time at which tick 0 would have
+ * arrived, following the earliest arrivals (the least delayed) and taking late ones in only
+ * slowly, so jitter does not shake the timeline while a lasting change of latency still does.
+ */
+export class ServerClock {
+  /** `tickRate`: server ticks per second. */
+  constructor(tickRate) {
+    this.tickMs = 1000 / tickRate;
+    this.origin = null;
+  }
+
+  /** A state for `tick` arrived at local time `now` (milliseconds). */
+  observe(tick, now) {
+    const origin = now - tick * this.tickMs;
+    if (this.origin === null || origin < this.origin - CLOCK_RESET_TICKS * this.tickMs) {
+      this.origin = origin;
+    } else {
+      const smoothing = origin < this.origin ? EARLY_SMOOTHING : LATE_SMOOTHING;
+      this.origin += (origin - this.origin) * smoothing;
+    }
+  }
+
+  /** The (fractional) server tick at local time `now`, or null before any state arrived. */
+  tickAt(now) {
+    return this.origin === null ? null : (now - this.origin) / this.tickMs;
+  }
+}
+
+/**
+ * Received states of a room and the interpolated view of them at render time.
+ *
+ * @param tickRate server ticks per second.
+ * @param delayTicks how far behind the estimated server tick frames are drawn.
+ * @param maxStep distance per tick above which an entity is taken to have jumped (respawn)
+ *   and is not slid across the map.
+ */
+export class Interpolator {
+  constructor({ tickRate, delayTicks = 2, maxStep = 80 }) {
+    this.clock = new ServerClock(tickRate);
+    this.delayTicks = delayTicks;
+    this.maxStep = maxStep;
+    this.states = []; // {tick, entities: Map id -> {x, y, angle, ...}}, oldest first
+  }
+
+  /** Record the state of `tick` (entities as readable values) received at `now`. */
+  push(tick, entities, now) {
+    const newest = this.states[this.states.length - 1];
+    if (newest && tick <= newest.tick) {
+      if (tick < newest.tick) this.reset(); // a keyframe from the past: start over
+      else return;
+    }
+    this.clock.observe(tick, now);
+    this.states.push({ tick, entities });
+    const keepFrom = tick - HISTORY_TICKS;
+    while (this.states.length > 2 && this.states[0].tick < keepFrom) this.states.shift();
+  }
+
+  /** Forget every state (a new room, or a resumed seat). */
+  reset() {
+    this.states = [];
+    this.clock.origin = null;
+  }
+
+  /** The tick frames are drawn at, at local time `now` (fractional), or null. */
+  renderTick(now) {
+    const tick = this.clock.tickAt(now);
+    return tick === null ? null : tick - this.delayTicks;
+  }
+
+  /** Entities as they stood at render time: Map id -> values with x, y, angle interpolated. */
+  sample(now) {
+    const states = this.states;
+    if (states.length === 0) return new Map();
+    const at = this.renderTick(now);
+    let next = states.findIndex((state) => state.tick > at);
+    if (next === -1) return states[states.length - 1].entities; // starved: hold the newest
+    if (next === 0) return states[0].entities; // not buffered that far back: hold the oldest
+    const before = states[next - 1];
+    const after = states[next];
+    const fraction = (at - before.tick) / (after.tick - before.tick);
+    const view = new Map();
+    for (const [id, from] of before.entities) {
+      const to = after.entities.get(id);
+      view.set(id, to === undefined ? from : this.#blend(from, to, fraction, after.tick - before.tick));
+    }
+    return view;
+  }
+
+  #blend(from, to, fraction, ticks) {
+    const dx = to.x - from.x;
+    const dy = to.y - from.y;
+    if (dx * dx + dy * dy > (this.maxStep * ticks) ** 2) return from;
+    return {
+      ...from,
+      x: from.x + dx * fraction,
+      y: from.y + dy * fraction,
+      angle: lerpAngle(from.angle, to.angle, fraction),
+    };
+  }
+}
+
+/** The angle `fraction` of the way from `from` to `to`, turning the short way round. */
+export function lerpAngle(from, to, fraction) {
+  let turn = (to - from) % TAU;
+  if (turn > Math.PI) turn -= TAU;
+  else if (turn < -Math.PI) turn += TAU;
+  return from + turn * fraction;
+}

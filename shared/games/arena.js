@@ -1,0 +1,36 @@
+/**
+ * Rules of the arena that the browser shares with the server, read from arena.json. `move`
+ * is shared/games/arena.py's `move` with the same arithmetic, so prediction matches the
+ * server bit for bit (a test runs both on the same random inputs).
+ */
+import rules from "./arena.json" with { type: "json" };
+
+export const RULES = Object.freeze({ ...rules });
+
+/** Entity kinds, as the arena's `kind` field says. */
+export const KIND = Object.freeze({ SHIP: 0, DRONE: 1, BULLET: 2 });
+
+/** Round a coordinate to the wire grid. */
+export function snap(value) {
+  const step = RULES.position_step;
+  return Math.floor(value / step + 0.5) * step;
+}
+
+/** Keep a coordinate inside the world. */
+export function clamp(value) {
+  return value < 0.0 ? 0.0 : value > RULES.world ? RULES.world : value;
+}
+
+/**
+ * A player's position `[x, y]` after moving `dt` seconds with stick input `(dx, dy)`.
+ * Inputs longer than 1 are scaled down to 1, so diagonals are not faster.
+ */
+export function move(x, y, dx, dy, dt) {
+  const length = Math.sqrt(dx * dx + dy * dy);
+  if (length > 1.0) {
+    dx /= length;
+    dy /= length;
+  }
+  const distance = RULES.player_speed * dt;
+  return [snap(clamp(x + dx * distance)), snap(clamp(y + dy * distance))];
+}
