@@ -87,6 +87,8 @@ class TickwireClient:
         self._callbacks: list[StateCallback] = []
         self._listeners: set[asyncio.Queue[int]] = set()
         self._resync_task: asyncio.Task[None] | None = None
+        self._error_arrived = asyncio.Event()
+        self._room_closed = asyncio.Event()
         self.sio.on("connect_error", self._on_connect_error)
         self.sio.on(EVENTS.state, self._on_state)
         self.sio.on(EVENTS.keyframe, self._on_keyframe)
@@ -247,16 +249,35 @@ class TickwireClient:
                 if self.mirror is not None and predicate(self.mirror):
                     return self.mirror
 
+    async def wait_for_error(self, code: str, event: str | None = None,
+                             timeout: float = REQUEST_TIMEOUT) -> dict[str, Any]:
+        """Wait for an ``error`` event with this code (and about this event, if given);
+        return at once if one already arrived."""
+        async with asyncio.timeout(timeout):
+            while True:
+                for error in self.errors:
+                    if error.get("code") == code and event in (None, error.get("event")):
+                        return error
+                self._error_arrived.clear()
+                await self._error_arrived.wait()
+
+    async def wait_closed(self, timeout: float = REQUEST_TIMEOUT) -> dict[str, Any]:
+        """Wait until the server closes our room (or kicks us); returns ``{code, message}``."""
+        await asyncio.wait_for(self._room_closed.wait(), timeout)
+        assert self.closed_reason is not None
+        return self.closed_reason
+
     # -- event handlers ----------------------------------------------------------------------
 
     async def _enter(self, event: str, payload: dict[str, Any]) -> Joined:
-        answer = await self.request(event, payload, on_success=self._load_welcome)
+        await self.request(event, payload, on_success=self._load_welcome)
         assert self.joined is not None
         return self.joined
 
     def _load_welcome(self, answer: dict[str, Any]) -> None:
         self.room = answer["room"]
         self.closed_reason = None
+        self._room_closed.clear()
         self.joined = Joined(answer["room"], answer["player_id"],
                              tuple(spec[0] for spec in answer["inputs"]))
         self.mirror = StateMirror(EntitySchema.from_description(answer["schema"]),
@@ -301,9 +322,11 @@ class TickwireClient:
     async def _on_closed(self, reason: Any) -> None:
         self.closed_reason = reason if isinstance(reason, dict) else {"code": "room_closed"}
         self._forget_room()
+        self._room_closed.set()
 
     async def _on_error(self, error: Any) -> None:
         self.errors.append(error if isinstance(error, dict) else {"code": "unknown"})
+        self._error_arrived.set()
 
     def _forget_room(self) -> None:
         self.room = None

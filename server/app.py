@@ -15,6 +15,7 @@ from server.directory import MemoryDirectory
 from server.games import GAMES
 from server.games.base import Game
 from server.gateway import Gateway
+from server.http_api import add_http_api
 from server.lobby import Lobby
 from server.metrics import EngineStats, Metrics, Occupancy
 from server.transport import SocketDispatcher, TickwireServer
@@ -56,8 +57,10 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
     app[GATEWAY] = gateway
     sio.attach(app)
     app.router.add_get("/healthz", _healthz)
+    add_http_api(app, lobby)
     app.router.add_get("/metrics", metrics.handle)
-    _serve_web_client(app, Path(config.web_root))
+    if config.web_root:
+        _serve_web_client(app, Path(config.web_root))
     app.on_shutdown.append(_close_rooms)
     return app
 

@@ -51,6 +51,7 @@ class FixedStepClock:
             if delay > 0:
                 await asyncio.sleep(delay)
             lateness = loop.time() - due
+            stats.worst_lateness = max(stats.worst_lateness, lateness)
             if lateness > dt * self.max_catch_up:
                 missed = int(lateness / dt)
                 stats.skipped += missed
@@ -58,6 +59,5 @@ class FixedStepClock:
                 lateness -= missed * dt
             if lateness > dt / 4:
                 stats.late += 1
-            stats.worst_lateness = max(stats.worst_lateness, lateness)
             stats.ticks += 1
             yield lateness

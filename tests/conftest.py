@@ -9,10 +9,12 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from client import TickwireClient
-from server.app import build_app
+from server.app import LOBBY, build_app
 from server.config import ServerConfig
+from server.games import GAMES
+from server.games.base import Game
 from server.lobby import Lobby
-from server.app import LOBBY
+from server.room import Room
 
 TEST_CONFIG = ServerConfig(host="127.0.0.1", port=0, empty_room_grace=0.3, web_root="")
 
@@ -35,9 +37,16 @@ def server_config() -> ServerConfig:
 
 
 @pytest.fixture
-async def tickwire(server_config: ServerConfig) -> AsyncIterator[RunningServer]:
+def server_games() -> dict[str, type[Game]]:
+    """Override in a test module to offer other games."""
+    return GAMES
+
+
+@pytest.fixture
+async def tickwire(server_config: ServerConfig, server_games: dict[str, type[Game]]
+                   ) -> AsyncIterator[RunningServer]:
     """A Tickwire server listening on 127.0.0.1 at a random port."""
-    server = TestServer(build_app(server_config), host="127.0.0.1", port=0)
+    server = TestServer(build_app(server_config, server_games), host="127.0.0.1", port=0)
     await server.start_server()
     try:
         yield RunningServer(server)
@@ -60,6 +69,27 @@ async def connect(tickwire: RunningServer) -> AsyncIterator[ClientFactory]:
     for client in clients:
         if client.connected:
             await client.disconnect()
+
+
+def record_server_digests(room: Room) -> dict[int, str]:
+    """Spy on a room: the canonical digest of every state it broadcasts, by tick."""
+    digests: dict[int, str] = {}
+    advance = room.sync.advance
+
+    def recording(*args, **kwargs):
+        message = advance(*args, **kwargs)
+        digests[room.sync.tick] = room.sync.digest()
+        return message
+
+    room.sync.advance = recording
+    return digests
+
+
+def record_client_digests(client: TickwireClient) -> dict[int, str]:
+    """The digest of a client's mirror after every update, by tick."""
+    digests: dict[int, str] = {}
+    client.on_state(lambda mirror: digests.__setitem__(mirror.tick, mirror.digest()))
+    return digests
 
 
 def config_with(**changes) -> ServerConfig:

@@ -10,7 +10,6 @@ from socketio import packet as sio_packet
 
 from client.mirror import StateMirror
 from shared import delta
-from shared.protocol import STATE
 from shared.schema import EntitySchema, angle, flag, num, text
 from shared.wire import TickwirePacket
 

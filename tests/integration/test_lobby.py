@@ -1,0 +1,140 @@
+"""Rooms over real sockets: create, join by code or id, quick play, listing, leaving, closing."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import pytest
+
+from client import TickwireError
+from shared.protocol import VERSION
+
+
+async def test_private_room_is_joined_by_code_in_any_case(tickwire, connect):
+    host = await connect("host")
+    created = await host.create_room(max_players=4)
+    assert created.room["host"] == created.player_id
+    guest = await connect("guest")
+    typed = " " + created.code.lower()[:3] + " " + created.code.lower()[3:] + " "
+    joined = await guest.join(code=typed)
+    assert joined.room["id"] == created.room["id"]
+    await host.wait_until(lambda m: {p["name"] for p in host.room["players"]} == {"host", "guest"})
+    ships = await guest.wait_until(lambda m: len(_ships(m)) == 2)
+    assert {ship["name"] for ship in _ships(ships)} == {"host", "guest"}
+
+
+async def test_join_by_room_id_and_as_spectator(connect):
+    host = await connect("host")
+    created = await host.create_room()
+    watcher = await connect("watcher")
+    joined = await watcher.join(room_id=created.room["id"], spectate=True)
+    assert joined.player_id is None
+    await host.wait_until(lambda m: host.room["spectators"] == 1)
+    assert [p["name"] for p in host.room["players"]] == ["host"]
+    await watcher.wait_until(lambda m: len(_ships(m)) == 1)
+
+
+async def test_unknown_code_full_room_and_double_join_are_refused(connect):
+    host = await connect("host")
+    created = await host.create_room(max_players=1)
+    guest = await connect("guest")
+    with pytest.raises(TickwireError) as refused:
+        await guest.join(code="ZZZZZZ")
+    assert refused.value.code == "room_not_found"
+    with pytest.raises(TickwireError) as refused:
+        await guest.join(code=created.code)
+    assert refused.value.code == "room_full"
+    with pytest.raises(TickwireError) as refused:
+        await host.join(code=created.code)
+    assert refused.value.code == "already_in_room"
+    with pytest.raises(TickwireError) as refused:
+        await guest.join()
+    assert refused.value.code == "bad_request"
+
+
+async def test_private_rooms_stay_out_of_the_public_listing(connect):
+    owner = await connect("owner")
+    private = await owner.create_room(public=False)
+    other = await connect("other")
+    public = await other.create_room(public=True)
+    browser = await connect("browser")
+    listed = {room["id"]: room for room in await browser.list_rooms()}
+    assert public.room["id"] in listed
+    assert private.room["id"] not in listed
+    assert listed[public.room["id"]]["players"] == 1
+    assert listed[public.room["id"]]["max_players"] == 8
+
+
+async def test_quick_join_fills_a_public_room_then_opens_another(connect):
+    clients = [await connect(f"q{i}") for i in range(3)]
+    first = await clients[0].quick_join(max_players=2)
+    second = await clients[1].quick_join(max_players=2)
+    third = await clients[2].quick_join(max_players=2)
+    assert first.room["id"] == second.room["id"]
+    assert third.room["id"] != first.room["id"]
+    assert first.room["public"] and first.room["started"]
+    listed = {room["id"] for room in await clients[0].list_rooms()}
+    assert {first.room["id"], third.room["id"]} <= listed
+
+
+async def test_leaving_and_disconnecting_remove_the_player(connect):
+    host = await connect("host")
+    created = await host.create_room()
+    leaver, dropper = await connect("leaver"), await connect("dropper")
+    await leaver.join(code=created.code)
+    await dropper.join(code=created.code)
+    await host.wait_until(lambda m: len(_ships(m)) == 3)
+    await leaver.leave()
+    assert leaver.room is None
+    await host.wait_until(lambda m: len(_ships(m)) == 2)
+    await dropper.disconnect()
+    mirror = await host.wait_until(lambda m: len(_ships(m)) == 1)
+    assert [ship["name"] for ship in _ships(mirror)] == ["host"]
+    await host.wait_until(lambda m: [p["name"] for p in host.room["players"]] == ["host"])
+
+
+async def test_an_empty_room_closes_after_its_grace_period(tickwire, connect):
+    host = await connect("host")
+    created = await host.create_room(public=True)
+    room = tickwire.lobby.rooms[created.room["id"]]
+    await host.leave()
+    await asyncio.wait_for(room.wait_closed(), timeout=5)
+    assert created.room["id"] not in tickwire.lobby.rooms
+    assert created.room["id"] not in {r["id"] for r in await host.list_rooms()}
+    other = await connect("late")
+    with pytest.raises(TickwireError) as refused:
+        await other.join(code=created.code)
+    assert refused.value.code == "room_not_found"
+
+
+async def test_the_host_passes_on_when_the_host_leaves(connect):
+    host = await connect("host")
+    created = await host.create_room()
+    guest = await connect("guest")
+    joined = await guest.join(code=created.code)
+    await host.leave()
+    await guest.wait_until(lambda m: guest.room["host"] == joined.player_id)
+
+
+async def test_wrong_protocol_version_is_refused_with_a_clear_error(tickwire, connect):
+    with pytest.raises(TickwireError) as refused:
+        await connect("old", protocol_version=VERSION + 1)
+    assert refused.value.code == "bad_version"
+    assert str(VERSION) in refused.value.message
+
+
+async def test_bad_display_name_is_refused(connect):
+    with pytest.raises(TickwireError) as refused:
+        await connect("<b>bold</b>")
+    assert refused.value.code == "bad_name"
+
+
+async def test_health_endpoint(tickwire):
+    async with aiohttp.ClientSession() as http, http.get(tickwire.url + "/healthz") as response:
+        assert response.status == 200
+        assert (await response.json())["status"] == "ok"
+
+
+def _ships(mirror):
+    return [e for e in mirror.view().values() if e["kind"] == 0]
