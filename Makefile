@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WEB := client/web
 ARGS ?=
+SHAPES ?= S1,S2,S3
+BENCH_NODE := bench/node_modules/.installed
 
 .PHONY: setup run test lint bench clean
 
@@ -31,6 +33,17 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check .
+
+# `make bench [SHAPES=S2] [ARGS=--quick]`: see bench/README.md.
+bench: setup $(BENCH_NODE)
+	$(BIN)/python -m bench --shapes $(SHAPES) $(ARGS)
+
+# Not `npm ci`: the registry has no macOS/Windows builds of msgpackr-extract (an optional
+# dependency of Colyseus), so the lock cannot list them and `npm ci` calls it out of sync.
+# `npm install --no-save` installs the lock's exact versions and leaves the lock untouched.
+$(BENCH_NODE): bench/package.json bench/package-lock.json
+	cd bench && npm install --no-save --no-audit --no-fund
+	touch $@
 
 clean:
 	rm -rf $(VENV) $(WEB)/node_modules $(WEB)/dist
