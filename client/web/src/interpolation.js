@@ -5,37 +5,47 @@
  */
 
 const TAU = 2 * Math.PI;
-const EARLY_SMOOTHING = 0.3; // share of an early arrival's lead the clock takes at once
+const EARLY_SMOOTHING = 0.3; // share of an early arrival's lead the estimate takes at once
 const LATE_SMOOTHING = 0.03; // share of a late arrival's delay it takes (jitter is ignored)
+const MAX_SLEW = 0.05; // the drawn clock runs at most 5% fast or slow to reach the estimate
 const CLOCK_RESET_TICKS = 6; // arrivals this much earlier than expected restart the clock
 const HISTORY_TICKS = 40; // states kept behind the newest one
 
 /**
- * Maps local time to the server's tick. It learns the local time at which tick 0 would have
- * arrived, following the earliest arrivals (the least delayed) and taking late ones in only
- * slowly, so jitter does not shake the timeline while a lasting change of latency still does.
+ * Maps local time to the server's tick. It estimates the local time at which tick 0 would
+ * have arrived, following the earliest arrivals (the least delayed) and taking late ones in
+ * only slowly, so jitter does not shake the timeline while a lasting change of latency still
+ * does. The clock it reads out moves towards that estimate by speeding up or slowing down a
+ * little, never by jumping, so motion stays smooth.
  */
 export class ServerClock {
   /** `tickRate`: server ticks per second. */
   constructor(tickRate) {
     this.tickMs = 1000 / tickRate;
-    this.origin = null;
+    this.estimate = null; // local time of tick 0, from arrivals
+    this.origin = null; // local time of tick 0, as the clock reads out
+    this.readAt = 0;
   }
 
   /** A state for `tick` arrived at local time `now` (milliseconds). */
   observe(tick, now) {
     const origin = now - tick * this.tickMs;
-    if (this.origin === null || origin < this.origin - CLOCK_RESET_TICKS * this.tickMs) {
-      this.origin = origin;
+    if (this.estimate === null || origin < this.estimate - CLOCK_RESET_TICKS * this.tickMs) {
+      this.estimate = this.origin = origin;
+      this.readAt = now;
     } else {
-      const smoothing = origin < this.origin ? EARLY_SMOOTHING : LATE_SMOOTHING;
-      this.origin += (origin - this.origin) * smoothing;
+      const smoothing = origin < this.estimate ? EARLY_SMOOTHING : LATE_SMOOTHING;
+      this.estimate += (origin - this.estimate) * smoothing;
     }
   }
 
   /** The (fractional) server tick at local time `now`, or null before any state arrived. */
   tickAt(now) {
-    return this.origin === null ? null : (now - this.origin) / this.tickMs;
+    if (this.estimate === null) return null;
+    const slack = Math.max(0, now - this.readAt) * MAX_SLEW;
+    this.origin += Math.max(-slack, Math.min(slack, this.estimate - this.origin));
+    this.readAt = Math.max(this.readAt, now);
+    return (now - this.origin) / this.tickMs;
   }
 }
 
@@ -58,20 +68,11 @@ export class Interpolator {
   /** Record the state of `tick` (entities as readable values) received at `now`. */
   push(tick, entities, now) {
     const newest = this.states[this.states.length - 1];
-    if (newest && tick <= newest.tick) {
-      if (tick < newest.tick) this.reset(); // a keyframe from the past: start over
-      else return;
-    }
+    if (newest && tick <= newest.tick) return; // the mirror only moves forward
     this.clock.observe(tick, now);
     this.states.push({ tick, entities });
     const keepFrom = tick - HISTORY_TICKS;
     while (this.states.length > 2 && this.states[0].tick < keepFrom) this.states.shift();
-  }
-
-  /** Forget every state (a new room, or a resumed seat). */
-  reset() {
-    this.states = [];
-    this.clock.origin = null;
   }
 
   /** The tick frames are drawn at, at local time `now` (fractional), or null. */
@@ -85,7 +86,7 @@ export class Interpolator {
     const states = this.states;
     if (states.length === 0) return new Map();
     const at = this.renderTick(now);
-    let next = states.findIndex((state) => state.tick > at);
+    const next = states.findIndex((state) => state.tick > at);
     if (next === -1) return states[states.length - 1].entities; // starved: hold the newest
     if (next === 0) return states[0].entities; // not buffered that far back: hold the oldest
     const before = states[next - 1];

@@ -45,15 +45,15 @@ export class StateMirror {
     const tick = message[STATE.tick];
     if (this.tick === null || tick <= this.tick) return true;
     if (tick !== this.tick + 1) return this.#loseSync();
-    const removes = message[STATE.removes] ?? [];
+    const part = (index) => message[index] ?? [];
     try {
-      applyDelta(this.schema, this.entities, message[STATE.groups] ?? [],
-        message[STATE.spawns] ?? [], removes);
-      applyAcks(this.acks, message[STATE.acks] ?? []);
+      applyDelta(this.schema, this.entities, part(STATE.groups), part(STATE.spawns),
+        part(STATE.removes));
+      applyAcks(this.acks, part(STATE.acks));
+      for (const id of part(STATE.departed)) this.acks.delete(id);
     } catch {
       return this.#loseSync();
     }
-    for (const id of removes) this.acks.delete(id);
     this.tick = tick;
     return true;
   }

@@ -1,0 +1,114 @@
+/**
+ * The page: switches between the lobby and a room, opens the connection when it is needed
+ * (with the display name), follows /r/CODE links, and turns every failure into a message
+ * in the page. `window.__tickwire` exposes the live state for tests and debugging.
+ */
+import { normalizeCode } from "../../../shared/protocol.js";
+import { Connection } from "./connection.js";
+import { GameClient } from "./game_client.js";
+import { GameScreen } from "./game_screen.js";
+import { Lobby } from "./lobby.js";
+
+const ROOM_PATH = /^\/r\/([^/]+)\/?$/;
+
+/** The whole browser client, mounted in `root`. */
+export class App {
+  constructor(root) {
+    this.root = root;
+    this.client = null;
+    this.screen = null;
+    this.lobby = new Lobby(root, {
+      quickPlay: (name) => this.#play(name, (client) => client.quickPlay()),
+      create: (name) => this.#play(name, (client) => client.create({ public: false, max_players: 8, max_spectators: 8, settings: {} })),
+      join: (name, code, spectate) => this.#play(name, (client) => client.join(code, spectate)),
+    });
+    window.addEventListener("popstate", () => {
+      if (this.screen && !ROOM_PATH.test(location.pathname)) this.leave();
+    });
+  }
+
+  /** Open the lobby, or the room a /r/CODE link names. */
+  start() {
+    const linked = ROOM_PATH.exec(location.pathname);
+    this.lobby.show();
+    if (linked) this.#play(this.lobby.displayName, (client) => client.join(normalizeCode(decodeURIComponent(linked[1]))));
+  }
+
+  /** Leave the room and go back to the lobby. */
+  async leave() {
+    const client = this.client;
+    this.#toLobby("");
+    await client?.leave();
+  }
+
+  /** Connect (if needed), run `enter(client)`, and show the room; errors go to the lobby. */
+  async #play(name, enter) {
+    try {
+      const client = await this.#clientFor(name);
+      await enter(client);
+      this.#showRoom();
+    } catch (error) {
+      this.#toLobby(error.message);
+    }
+  }
+
+  /** A GameClient on an open connection made with `name`. */
+  async #clientFor(name) {
+    const current = this.client;
+    if (current && current.connection.connected && current.connection.name === name) return current;
+    current?.connection.close();
+    this.client = null;
+    const client = new GameClient(await new Connection("", name).open());
+    client.onRoom = () => this.screen?.showRoom();
+    client.onLink = (state) => this.screen?.hud.showLink(state);
+    client.onClosed = (error) => this.#toLobby(error.message);
+    client.onNotice = (error) => this.screen?.hud.notify(error.message);
+    this.client = client;
+    return client;
+  }
+
+  #showRoom() {
+    const room = this.client.room;
+    this.lobby.hide();
+    this.screen?.dispose();
+    this.screen = new GameScreen(this.root, this.client, {
+      leave: () => this.leave(),
+      start: () => this.client.start().catch((error) => this.screen?.hud.notify(error.message)),
+    });
+    const path = `/r/${room.code}`;
+    if (location.pathname !== path) history.pushState(null, "", path);
+    document.title = `Tickwire · ${room.code}`;
+  }
+
+  #toLobby(message) {
+    this.screen?.dispose();
+    this.screen = null;
+    if (location.pathname !== "/") history.pushState(null, "", "/");
+    document.title = "Tickwire";
+    this.lobby.show();
+    this.lobby.showError(message);
+  }
+}
+
+/** Read-only views of the running client, for end-to-end tests and the console. */
+export function debugHandle(app) {
+  return {
+    get client() {
+      return app.client;
+    },
+    get screen() {
+      return app.screen ? "room" : "lobby";
+    },
+    get fps() {
+      return app.screen?.fps ?? 0;
+    },
+    /** One entity's server values as mirrored here, or null. */
+    entity(id) {
+      return app.client?.mirror?.entity(id) ?? null;
+    },
+    /** Drop the transport the way a network failure would. */
+    dropConnection() {
+      app.client?.connection.simulateDrop();
+    },
+  };
+}

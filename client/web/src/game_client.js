@@ -1,0 +1,238 @@
+/**
+ * A seat in a room, kept in sync: the welcome, the state mirror, keyframe recovery after a tick
+ * gap, interpolation of remote entities, prediction of your own ship, inputs, ping, and
+ * resuming the seat after a dropped connection. The browser twin of client/connection.py.
+ */
+import { EVENTS } from "../../../shared/protocol.js";
+import { EntitySchema } from "../../../shared/schema.js";
+import { move } from "../../../shared/games/arena.js";
+import { TickwireError } from "./connection.js";
+import { Interpolator } from "./interpolation.js";
+import { StateMirror } from "./mirror.js";
+import { Predictor } from "./prediction.js";
+
+const PING_EVERY_MS = 2000;
+const FIRST_PING_MS = 500; // once the room screen is up, so the page is not busy
+const RESUME_GIVE_UP_MS = 30000; // beyond the server's seat grace: stop trying
+const FROZEN_PHASES = new Set(["ended", "bench"]); // phases in which inputs move no ship
+
+/**
+ * The game side of one connection, in at most one room at a time.
+ *
+ * Callbacks the screens set: `onRoom(info)` when the room info changes, `onLink(state)` with
+ * "online" or "reconnecting", `onClosed(error)` when the seat is gone for good (room closed,
+ * kicked, seat expired), `onNotice(error)` for errors worth showing that end nothing.
+ */
+export class GameClient {
+  /** `connection`: an open Connection. */
+  constructor(connection) {
+    this.connection = connection;
+    this.room = null;
+    this.playerId = null;
+    this.mirror = null;
+    this.interpolator = null;
+    this.predictor = null;
+    this.ping = null; // smoothed round trip in ms
+    this.link = "online";
+    this.onRoom = () => {};
+    this.onLink = () => {};
+    this.onClosed = () => {};
+    this.onNotice = () => {};
+    this.#listen();
+  }
+
+  #token = null;
+  #inputNames = [];
+  #seq = 0;
+  #resyncing = false;
+  #pingTimer = null;
+  #giveUpTimer = null;
+
+  /** True when seated as a spectator. */
+  get spectating() {
+    return this.room !== null && this.playerId === null;
+  }
+
+  /** Create a room (`options` as the `create` request) and sit in it as its host. */
+  create(options) {
+    return this.#enter(EVENTS.create, { game: "arena", ...options });
+  }
+
+  /** Join by code (any case, spaces ignored) as a player, or as a spectator. */
+  join(code, spectate = false) {
+    return this.#enter(EVENTS.join, { code, spectate });
+  }
+
+  /** Join the fullest public room with a free seat, or open one. */
+  quickPlay() {
+    return this.#enter(EVENTS.quick_join, { game: "arena", settings: {}, max_players: 8 });
+  }
+
+  /** Leave the room; the seat is released at once. */
+  async leave() {
+    const wasIn = this.room !== null;
+    this.#forget();
+    if (wasIn && this.connection.connected) {
+      await this.connection.request(EVENTS.leave).catch(() => {});
+    }
+  }
+
+  /** Host only: start the round. */
+  start() {
+    return this.connection.request(EVENTS.start);
+  }
+
+  /** Send this tick's input (`{dx, dy, aim, fire}`) and predict its effect at once. */
+  sendInput(values) {
+    if (this.room === null || this.spectating || !this.connection.connected) return;
+    this.#seq += 1;
+    this.connection.send(EVENTS.input, [this.#seq, ...this.#inputNames.map((n) => values[n])]);
+    this.predictor.apply(this.#seq, values.dx, values.dy);
+  }
+
+  /** Your own entity's latest server values, or null. */
+  me() {
+    return this.mirror && this.playerId !== null ? this.mirror.entity(this.playerId) : null;
+  }
+
+  // -- entering and leaving ---------------------------------------------------------------
+
+  async #enter(event, payload) {
+    if (this.room !== null) await this.leave();
+    await this.connection.request(event, payload, (answer) => this.#welcome(answer, false));
+    return this.room;
+  }
+
+  #welcome(answer, resumed) {
+    this.room = answer.room;
+    this.playerId = answer.player_id;
+    this.#token = answer.token ?? null;
+    this.#inputNames = answer.inputs.map(([name]) => name);
+    this.mirror = new StateMirror(new EntitySchema(answer.schema), this.playerId);
+    this.interpolator = new Interpolator({ tickRate: this.room.tick_rate });
+    this.predictor = new Predictor(move, 1 / this.room.tick_rate);
+    this.mirror.loadKeyframe(answer.keyframe);
+    if (!resumed) this.#seq = 0;
+    this.#seq = Math.max(this.#seq, this.mirror.ack); // the server ignores seqs it has seen
+    this.#synced(performance.now());
+    this.#startPinging();
+    this.onRoom(this.room);
+  }
+
+  #forget() {
+    this.room = this.mirror = this.interpolator = this.predictor = null;
+    this.playerId = this.#token = null;
+    clearInterval(this.#pingTimer);
+    clearTimeout(this.#giveUpTimer);
+  }
+
+  #close(error) {
+    this.#forget();
+    this.onClosed(error);
+  }
+
+  // -- server events ----------------------------------------------------------------------
+
+  #listen() {
+    const on = (event, handler) => this.connection.on(event, handler);
+    on(EVENTS.state, (message) => this.#onState(message));
+    on(EVENTS.keyframe, (message) => this.#loadKeyframe(message));
+    on(EVENTS.room, (info) => {
+      if (this.room === null) return;
+      this.room = info;
+      this.onRoom(info);
+    });
+    on(EVENTS.closed, (reason) => {
+      if (this.room !== null) this.#close(new TickwireError(reason?.code ?? "room_closed", reason?.message));
+    });
+    on(EVENTS.error, (error) => this.onNotice(new TickwireError(error?.code, error?.message)));
+    on(EVENTS.bye, (reason) => this.onNotice(new TickwireError(reason?.code ?? "shutting_down", reason?.message)));
+    this.connection.onDrop = () => this.#dropped();
+    this.connection.onReconnect = () => this.#resume();
+  }
+
+  #onState(message) {
+    const mirror = this.mirror;
+    if (mirror === null) return;
+    const before = mirror.tick;
+    if (!mirror.applyState(message)) this.#requestKeyframe();
+    else if (mirror.tick !== before) this.#synced(performance.now());
+  }
+
+  #loadKeyframe(message) {
+    if (this.mirror === null) return;
+    this.mirror.loadKeyframe(message);
+    this.#synced(performance.now());
+  }
+
+  /** The mirror has a new tick: feed the interpolation and rebase the prediction. */
+  #synced(now) {
+    const view = this.mirror.view();
+    this.interpolator.push(this.mirror.tick, view, now);
+    const me = this.playerId === null ? undefined : view.get(this.playerId);
+    if (me === undefined) return;
+    const phase = this.room.status?.phase;
+    this.predictor.active = me.hp > 0 && !FROZEN_PHASES.has(phase);
+    this.predictor.reconcile(me.x, me.y, this.mirror.ack, now);
+  }
+
+  #requestKeyframe() {
+    if (this.#resyncing) return;
+    this.#resyncing = true;
+    this.connection
+      .request(EVENTS.sync, {}, (answer) => this.#loadKeyframe(answer.keyframe))
+      .catch(() => {})
+      .finally(() => {
+        this.#resyncing = false;
+      });
+  }
+
+  #startPinging() {
+    clearInterval(this.#pingTimer);
+    const measure = async () => {
+      if (!this.connection.connected) return;
+      const sent = performance.now();
+      try {
+        await this.connection.request(EVENTS.ping);
+      } catch {
+        return;
+      }
+      const roundTrip = performance.now() - sent;
+      this.ping = this.ping === null ? roundTrip : (this.ping + roundTrip) / 2;
+    };
+    this.#pingTimer = setInterval(measure, PING_EVERY_MS);
+    setTimeout(measure, FIRST_PING_MS);
+  }
+
+  // -- dropped connections ----------------------------------------------------------------
+
+  #setLink(state) {
+    this.link = state;
+    this.onLink(state);
+  }
+
+  #dropped() {
+    if (this.room === null) return;
+    this.#setLink("reconnecting");
+    clearTimeout(this.#giveUpTimer);
+    this.#giveUpTimer = setTimeout(() => {
+      this.connection.close();
+      this.#setLink("online");
+      this.#close(new TickwireError("unreachable", "Lost the connection to the server"));
+    }, RESUME_GIVE_UP_MS);
+  }
+
+  async #resume() {
+    if (this.room === null) return;
+    clearTimeout(this.#giveUpTimer);
+    try {
+      if (this.#token === null) throw new TickwireError("seat_expired");
+      const token = this.#token;
+      await this.connection.request(EVENTS.resume, { token }, (answer) => this.#welcome(answer, true));
+      this.#setLink("online");
+    } catch (error) {
+      this.#setLink("online");
+      this.#close(error);
+    }
+  }
+}

@@ -1,0 +1,279 @@
+/**
+ * Draws the arena on a canvas that fills the window: the world grid, drones, bullets and
+ * ships with their names (always as canvas text) and health, plus a minimap. The camera
+ * follows your ship; spectators see the whole arena.
+ */
+import { KIND, RULES } from "../../../shared/games/arena.js";
+
+const VIEW_SPAN = 720; // world units across the shorter side of the screen when playing
+const GRID = 50;
+const MINIMAP = 150; // CSS pixels
+const COLORS = {
+  space: "#060912",
+  floor: "#0c1424",
+  grid: "rgba(120, 160, 255, 0.07)",
+  border: "#4fd1ff",
+  drone: "#ff8a3d",
+  bullet: "#fff6c2",
+  text: "#e8eefc",
+  shadow: "rgba(0, 0, 0, 0.6)",
+  healthBack: "rgba(255, 255, 255, 0.15)",
+};
+
+/** A stable, well-spread colour for a player id. */
+export function playerColor(id) {
+  return `hsl(${(id * 137.508) % 360}, 85%, 62%)`;
+}
+
+/** Renders frames on `canvas`. */
+export class Renderer {
+  constructor(canvas) {
+    this.canvas = canvas;
+    this.context = canvas.getContext("2d");
+    this.camera = { x: RULES.world / 2, y: RULES.world / 2, scale: 1 };
+    this.width = 0;
+    this.height = 0;
+    this.ratio = 1;
+  }
+
+  /** Match the canvas to its CSS size and the screen's pixel ratio. */
+  resize() {
+    this.ratio = window.devicePixelRatio || 1;
+    this.width = this.canvas.clientWidth;
+    this.height = this.canvas.clientHeight;
+    this.canvas.width = Math.round(this.width * this.ratio);
+    this.canvas.height = Math.round(this.height * this.ratio);
+  }
+
+  /** Screen position (CSS pixels) of world point (`x`, `y`). */
+  toScreen(x, y) {
+    const { camera } = this;
+    return [(x - camera.x) * camera.scale + this.width / 2, (y - camera.y) * camera.scale + this.height / 2];
+  }
+
+  /**
+   * Draw one frame.
+   *
+   * @param entities Map id -> {x, y, angle, hp, kind, name, ...} (interpolated).
+   * @param me your ship `{id, x, y, angle, hp}` as predicted, or null (spectating).
+   * @param players Map player id -> {name, connected} from the room info.
+   * @param time frame time in ms, for animation.
+   */
+  draw({ entities, me, players, time }) {
+    if (this.canvas.clientWidth !== this.width || this.canvas.clientHeight !== this.height) this.resize();
+    this.#aim(me);
+    const g = this.context;
+    g.setTransform(this.ratio, 0, 0, this.ratio, 0, 0);
+    g.fillStyle = COLORS.space;
+    g.fillRect(0, 0, this.width, this.height);
+    this.#worldTransform();
+    this.#floor();
+    for (const [id, body] of entities) {
+      if (body.kind === KIND.DRONE && body.hp > 0) this.#drone(body, time);
+      else if (body.kind === KIND.BULLET) this.#bullet(body);
+      else if (body.kind === KIND.SHIP && body.hp > 0 && id !== me?.id) {
+        this.#ship(id, body, players.get(id)?.connected !== false, false);
+      }
+    }
+    if (me && me.hp > 0) this.#ship(me.id, me, true, true);
+    g.setTransform(this.ratio, 0, 0, this.ratio, 0, 0);
+    this.#labels(entities, me, players);
+    this.#minimap(entities, me);
+  }
+
+  #aim(me) {
+    const fit = Math.min(this.width, this.height);
+    if (me) {
+      const scale = fit / VIEW_SPAN;
+      const halfW = this.width / scale / 2;
+      const halfH = this.height / scale / 2;
+      this.camera = {
+        x: followInside(me.x, halfW),
+        y: followInside(me.y, halfH),
+        scale,
+      };
+    } else {
+      this.camera = { x: RULES.world / 2, y: RULES.world / 2, scale: (fit * 0.92) / RULES.world };
+    }
+  }
+
+  #worldTransform() {
+    const { camera, ratio } = this;
+    const s = camera.scale * ratio;
+    this.context.setTransform(s, 0, 0, s,
+      (this.width / 2 - camera.x * camera.scale) * ratio,
+      (this.height / 2 - camera.y * camera.scale) * ratio);
+  }
+
+  #floor() {
+    const g = this.context;
+    const world = RULES.world;
+    g.fillStyle = COLORS.floor;
+    g.fillRect(0, 0, world, world);
+    g.beginPath();
+    for (let v = GRID; v < world; v += GRID) {
+      g.moveTo(v, 0);
+      g.lineTo(v, world);
+      g.moveTo(0, v);
+      g.lineTo(world, v);
+    }
+    g.strokeStyle = COLORS.grid;
+    g.lineWidth = 1 / this.camera.scale;
+    g.stroke();
+    g.strokeStyle = COLORS.border;
+    g.globalAlpha = 0.25;
+    g.lineWidth = 10;
+    g.strokeRect(0, 0, world, world);
+    g.globalAlpha = 1;
+    g.lineWidth = 2.5;
+    g.strokeRect(0, 0, world, world);
+  }
+
+  #ship(id, body, online, mine) {
+    const g = this.context;
+    const r = RULES.player_radius;
+    const color = playerColor(id);
+    g.save();
+    g.translate(body.x, body.y);
+    g.globalAlpha = online ? 1 : 0.3;
+    if (mine) {
+      g.beginPath();
+      g.arc(0, 0, r + 7, 0, 2 * Math.PI);
+      g.strokeStyle = "rgba(255, 255, 255, 0.35)";
+      g.lineWidth = 1.5;
+      g.stroke();
+    }
+    g.rotate(body.angle);
+    g.beginPath();
+    g.moveTo(r * 1.25, 0);
+    g.lineTo(-r * 0.85, r * 0.8);
+    g.lineTo(-r * 0.4, 0);
+    g.lineTo(-r * 0.85, -r * 0.8);
+    g.closePath();
+    g.fillStyle = color;
+    g.shadowColor = color;
+    g.shadowBlur = 14;
+    g.fill();
+    g.shadowBlur = 0;
+    g.lineWidth = 1.5;
+    g.strokeStyle = "rgba(255, 255, 255, 0.8)";
+    g.stroke();
+    g.restore();
+  }
+
+  #drone(body, time) {
+    const g = this.context;
+    const r = RULES.npc_radius;
+    g.save();
+    g.translate(body.x, body.y);
+    g.rotate(time / 600);
+    g.beginPath();
+    for (let i = 0; i < 6; i++) {
+      const a = (i * Math.PI) / 3;
+      g.lineTo(Math.cos(a) * r, Math.sin(a) * r);
+    }
+    g.closePath();
+    g.fillStyle = "rgba(255, 138, 61, 0.25)";
+    g.fill();
+    g.strokeStyle = COLORS.drone;
+    g.lineWidth = 2;
+    g.stroke();
+    g.beginPath();
+    g.arc(0, 0, r * 0.35, 0, 2 * Math.PI);
+    g.fillStyle = COLORS.drone;
+    g.fill();
+    g.restore();
+  }
+
+  #bullet(body) {
+    const g = this.context;
+    const tail = 14;
+    g.beginPath();
+    g.moveTo(body.x - Math.cos(body.angle) * tail, body.y - Math.sin(body.angle) * tail);
+    g.lineTo(body.x, body.y);
+    g.strokeStyle = "rgba(255, 246, 194, 0.35)";
+    g.lineWidth = 4;
+    g.stroke();
+    g.beginPath();
+    g.arc(body.x, body.y, 3.5, 0, 2 * Math.PI);
+    g.fillStyle = COLORS.bullet;
+    g.fill();
+  }
+
+  /** Names and health bars, in screen space so they stay crisp and readable. */
+  #labels(entities, me, players) {
+    const g = this.context;
+    g.font = "600 12px system-ui, sans-serif";
+    g.textAlign = "center";
+    g.textBaseline = "bottom";
+    const scale = this.camera.scale;
+    for (const [id, body] of entities) {
+      if (body.hp <= 0 || body.kind === KIND.BULLET) continue;
+      const ship = body.kind === KIND.SHIP;
+      const at = ship && id === me?.id ? me : body;
+      const [x, y] = this.toScreen(at.x, at.y);
+      const radius = (ship ? RULES.player_radius : RULES.npc_radius) * scale;
+      const maxHp = ship ? RULES.player_hp : RULES.npc_hp;
+      const online = !ship || players.get(id)?.connected !== false;
+      g.globalAlpha = online ? 1 : 0.45;
+      this.#healthBar(x, y + radius + 6, body.hp / maxHp, ship ? playerColor(id) : COLORS.drone);
+      if (ship) {
+        const label = online ? body.name : `${body.name} (offline)`;
+        g.fillStyle = COLORS.shadow;
+        g.fillText(label, x + 1, y - radius - 5);
+        g.fillStyle = COLORS.text;
+        g.fillText(label, x, y - radius - 6);
+      }
+    }
+    g.globalAlpha = 1;
+  }
+
+  #healthBar(x, y, share, color) {
+    const g = this.context;
+    const width = 30;
+    g.fillStyle = COLORS.healthBack;
+    g.fillRect(x - width / 2, y, width, 3);
+    g.fillStyle = color;
+    g.fillRect(x - width / 2, y, width * Math.max(0, Math.min(1, share)), 3);
+  }
+
+  #minimap(entities, me) {
+    if (!me) return;
+    const g = this.context;
+    const size = MINIMAP;
+    const left = this.width - size - 16;
+    const top = this.height - size - 16;
+    const k = size / RULES.world;
+    g.fillStyle = "rgba(8, 14, 28, 0.75)";
+    g.fillRect(left, top, size, size);
+    g.strokeStyle = "rgba(79, 209, 255, 0.5)";
+    g.lineWidth = 1;
+    g.strokeRect(left + 0.5, top + 0.5, size - 1, size - 1);
+    for (const [id, body] of entities) {
+      if (body.hp <= 0 || body.kind === KIND.BULLET || id === me.id) continue;
+      g.fillStyle = body.kind === KIND.SHIP ? playerColor(id) : COLORS.drone;
+      g.fillRect(left + body.x * k - 1.5, top + body.y * k - 1.5, 3, 3);
+    }
+    g.fillStyle = "#ffffff";
+    g.fillRect(left + me.x * k - 2.5, top + me.y * k - 2.5, 5, 5);
+    const view = this.camera;
+    g.save();
+    g.beginPath();
+    g.rect(left, top, size, size);
+    g.clip();
+    g.strokeStyle = "rgba(255, 255, 255, 0.3)";
+    g.strokeRect(left + (view.x - this.width / view.scale / 2) * k,
+      top + (view.y - this.height / view.scale / 2) * k,
+      (this.width / view.scale) * k, (this.height / view.scale) * k);
+    g.restore();
+  }
+}
+
+/** A camera coordinate that follows `target` but shows little beyond the world's edge. */
+function followInside(target, half) {
+  const margin = 60;
+  const low = half - margin;
+  const high = RULES.world - half + margin;
+  if (low > high) return RULES.world / 2;
+  return Math.min(high, Math.max(low, target));
+}
