@@ -76,8 +76,9 @@ class AckFollower {
     this.tick = keyframe[KEYFRAME.tick];
     const acks = keyframe[KEYFRAME.acks] || [];
     for (let k = 0; k < acks.length; k += 2) if (acks[k] === playerId) this.ack = acks[k + 1];
-    for (const message of this.early) if (message[STATE.tick] > this.tick) this.state(message);
+    const early = this.early;
     this.early = null;
+    for (const message of early) if (message[STATE.tick] > this.tick) this.state(message);
   }
 
   state(message) {
