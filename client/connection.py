@@ -77,6 +77,8 @@ class TickwireClient:
         self.room: dict[str, Any] | None = None
         self.joined: Joined | None = None
         self.closed_reason: dict[str, Any] | None = None
+        self.token: str | None = None
+        self.url_before_drop = ""
         self.errors: deque[dict[str, Any]] = deque(maxlen=100)
         self.states_received = 0
         self.resyncs = 0
@@ -113,8 +115,28 @@ class TickwireClient:
             raise TickwireError("connect_failed", str(error)) from None
 
     async def disconnect(self) -> None:
-        """Close the connection."""
+        """Leave the room (if in one) and close the connection: a clean goodbye that frees
+        the seat at once."""
+        if self.joined is not None and self.sio.connected:
+            with contextlib.suppress(TickwireError, TimeoutError):
+                await self.leave()
         await self.sio.disconnect()
+
+    async def drop_connection(self) -> None:
+        """Cut the transport without leaving, as a network failure would. The server holds
+        the seat for its grace period; ``reconnect`` takes it back."""
+        self.url_before_drop = self.sio.connection_url
+        await self.sio.eio.ws.close()
+        async with asyncio.timeout(REQUEST_TIMEOUT):
+            while self.sio.connected:
+                await asyncio.sleep(0.01)
+
+    async def reconnect(self, url: str | None = None) -> Joined:
+        """Connect again and resume the held seat with the last reconnection token."""
+        if self.token is None:
+            raise TickwireError("bad_token", "no seat to resume")
+        await self.connect(url or self.url_before_drop)
+        return await self.resume(self.token)
 
     @property
     def connected(self) -> bool:
@@ -172,6 +194,10 @@ class TickwireClient:
         """Join a public room with a free seat, or open one."""
         return await self._enter(EVENTS.quick_join, {"game": game, "settings": settings or {},
                                                      "max_players": max_players})
+
+    async def resume(self, token: str) -> Joined:
+        """Take back a held seat (after a dropped connection) with its reconnection token."""
+        return await self._enter(EVENTS.resume, {"token": token})
 
     async def leave(self) -> None:
         """Leave the current room."""
@@ -276,15 +302,16 @@ class TickwireClient:
 
     def _load_welcome(self, answer: dict[str, Any]) -> None:
         self.room = answer["room"]
+        self.token = answer.get("token")
         self.closed_reason = None
         self._room_closed.clear()
         self.joined = Joined(answer["room"], answer["player_id"],
                              tuple(spec[0] for spec in answer["inputs"]))
         self.mirror = StateMirror(EntitySchema.from_description(answer["schema"]),
                                   answer["player_id"])
-        self._seq = 0
         self._sent_at.clear()
         self.mirror.load_keyframe(answer["keyframe"])
+        self._seq = self.mirror.ack  # a resumed seat continues after its last applied input
         self._notify()
 
     def _load_answer_keyframe(self, answer: dict[str, Any]) -> None:

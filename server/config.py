@@ -21,6 +21,7 @@ class ServerConfig:
     :param max_connections: Socket.IO connections this process accepts at most.
     :param max_rooms_per_connection: live rooms one connection may have created.
     :param empty_room_grace: seconds an empty room waits for someone before it closes.
+    :param seat_grace: seconds a dropped player's seat is held for a reconnect.
     :param max_inputs_per_tick: inputs one player may queue per tick; more are dropped.
     :param max_event_bytes: largest accepted Socket.IO message.
     :param ping_interval: Engine.IO heartbeat interval in seconds.
@@ -35,6 +36,7 @@ class ServerConfig:
     max_connections: int = 5000
     max_rooms_per_connection: int = 3
     empty_room_grace: float = 10.0
+    seat_grace: float = 20.0
     max_inputs_per_tick: int = 4
     max_event_bytes: int = 4096
     ping_interval: float = 20.0

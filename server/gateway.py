@@ -19,7 +19,8 @@ import socketio
 from server.config import ServerConfig
 from server.lobby import Lobby, RoomRequest
 from server.requests import Arg, Shape
-from server.room import Member, Room
+from server.room import Room
+from server.roster import Member
 from server.transport import TickwireServer
 from shared.protocol import EVENTS, LIMITS, VERSION, ProtocolError, clean_name, normalize_code
 
@@ -47,6 +48,7 @@ QUICK_JOIN = Shape(game=Arg(str, "arena", max_length=32), settings=Arg(dict, {})
 LIST_ROOMS = Shape(game=Arg(str, "", max_length=32))
 KICK = Shape(player_id=Arg(int, low=1, high=2**31))
 SETTINGS = Shape(settings=Arg(dict))
+RESUME = Shape(token=Arg(str, max_length=64))
 NOTHING = Shape()
 
 
@@ -81,6 +83,7 @@ class Gateway:
         self._request(EVENTS.create, CREATE, self.create)
         self._request(EVENTS.join, JOIN, self.join)
         self._request(EVENTS.quick_join, QUICK_JOIN, self.quick_join)
+        self._request(EVENTS.resume, RESUME, self.resume)
         self._request(EVENTS.leave, NOTHING, self.leave)
         self._request(EVENTS.list_rooms, LIST_ROOMS, self.list_rooms)
         self._request(EVENTS.kick, KICK, self.kick)
@@ -114,12 +117,17 @@ class Gateway:
         self.sessions[sid] = Session(sid, name, address)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
-        """Drop the session and free its seat."""
+        """Drop the session. A clean client disconnect frees its seat; a lost connection
+        holds it for the seat grace period."""
         session = self.sessions.pop(sid, None)
-        if session is not None and session.room is not None:
-            room = session.room
+        if session is None or session.room is None:
+            return
+        room = session.room
+        if reason == self.sio.reason.CLIENT_DISCONNECT:
             room.remove(sid)
-            self.lobby.publish(room)
+        else:
+            room.drop(sid)
+        self.lobby.publish(room)
 
     def room_closed(self, room: Room, sids: list[str]) -> None:
         """The lobby closed ``room``: its members are in no room now."""
@@ -172,6 +180,23 @@ class Gateway:
         room = await self.lobby.quick_join_target(session.sid, request)
         return await self._enter(session, room, spectate=False)
 
+    async def resume(self, session: Session, *, token: str) -> dict[str, Any]:
+        """Take back a held seat with its reconnection token (after a dropped connection)."""
+        self._require_no_room(session)
+        room_id, _, secret = token.partition(".")
+        if not room_id or not secret:
+            raise ProtocolError("bad_token")
+        try:
+            room = await self.lobby.find(room_id=room_id)
+        except ProtocolError:
+            raise ProtocolError("seat_expired") from None
+        member, previous = room.resume(session.sid, token)
+        if previous is not None:
+            await self._evict(previous, room, "replaced")
+        session.room, session.member = room, member
+        await self.lobby.dispatcher.enter(session.sid, room.id)
+        return room.welcome(member)
+
     async def leave(self, session: Session) -> dict[str, Any]:
         """Leave the current room."""
         room = self._require_room(session)
@@ -189,13 +214,8 @@ class Gateway:
         """Host only: remove a player from the room."""
         room = self._require_room(session)
         target = room.kick(session.sid, player_id)
-        dispatcher = self.lobby.dispatcher
-        await dispatcher.send(target.sid, EVENTS.closed,
-                              ProtocolError("kicked").to_wire() | {"room_id": room.id})
-        await dispatcher.exit(target.sid, room.id)
-        kicked = self.sessions.get(target.sid)
-        if kicked is not None:
-            kicked.room = kicked.member = None
+        if target.sid is not None:
+            await self._evict(target.sid, room, "kicked")
         self.lobby.publish(room)
         return {}
 
@@ -252,6 +272,16 @@ class Gateway:
         await self.lobby.dispatcher.enter(session.sid, room.id)
         self.lobby.publish(room)
         return room.welcome(member)
+
+    async def _evict(self, sid: str, room: Room, code: str) -> None:
+        """Tell a connection it lost its place in ``room`` and take it out."""
+        dispatcher = self.lobby.dispatcher
+        await dispatcher.send(sid, EVENTS.closed, ProtocolError(code).to_wire() | {
+            "room_id": room.id})
+        await dispatcher.exit(sid, room.id)
+        evicted = self.sessions.get(sid)
+        if evicted is not None and evicted.room is room:
+            evicted.room = evicted.member = None
 
     @staticmethod
     def _require_room(session: Session) -> Room:

@@ -36,6 +36,11 @@ class InputQueue:
         self.newest = 0
         self.acked = 0
 
+    def restart(self) -> None:
+        """Forget unapplied inputs; the next accepted one follows the last applied one."""
+        self.pending.clear()
+        self.newest = self.acked
+
     def offer(self, seq: int, values: dict[str, Any], counters: InputCounters) -> None:
         """Queue one validated input, or count why not (raising for overflow)."""
         if seq <= self.newest:

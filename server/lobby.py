@@ -91,6 +91,7 @@ class Lobby:
             tick_rate=request.tick_rate or self.config.tick_rate,
             max_inputs_per_tick=self.config.max_inputs_per_tick,
             empty_grace=self.config.empty_room_grace,
+            seat_grace=self.config.seat_grace,
             autostart=autostart,
             settings=settings,
         )

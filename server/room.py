@@ -1,4 +1,4 @@
-"""One game room: members, input queues, the tick loop and the broadcast.
+"""One game room: its game, the tick loop, inputs, host controls and the broadcast.
 
 A room never touches sockets directly: it talks to a ``Dispatcher`` (one broadcast per tick,
 sends to one member, Socket.IO room membership), which the gateway implements.
@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from server.clock import FixedStepClock
-from server.games.base import Game, Player
-from server.inputs import InputQueue
+from server.games.base import Game
 from server.metrics import EngineStats
+from server.roster import Member, Roster, RosterLimits
 from server.sync import StateSync
 from shared.protocol import ERROR_MESSAGES, EVENTS, LIMITS, ProtocolError
 
@@ -41,21 +41,6 @@ class Dispatcher(Protocol):
 
 
 @dataclass(slots=True)
-class Member:
-    """A connection in a room: a player (with an entity and inputs) or a spectator."""
-
-    sid: str
-    name: str
-    player: Player | None
-    inputs: InputQueue | None
-
-    @property
-    def spectator(self) -> bool:
-        """Spectators watch; they have no player and send no input."""
-        return self.player is None
-
-
-@dataclass(slots=True)
 class RoomOptions:
     """How a room was created.
 
@@ -65,6 +50,7 @@ class RoomOptions:
     :param tick_rate: ticks per second.
     :param max_inputs_per_tick: inputs one player may queue per tick.
     :param empty_grace: seconds an empty room lives on before it closes.
+    :param seat_grace: seconds a dropped player's seat is held for a reconnect.
     :param autostart: start the game as soon as the room exists (quick-play rooms).
     """
 
@@ -74,6 +60,7 @@ class RoomOptions:
     tick_rate: int = 20
     max_inputs_per_tick: int = LIMITS.max_inputs_per_tick
     empty_grace: float = 10.0
+    seat_grace: float = 20.0
     autostart: bool = False
     settings: dict[str, Any] = field(default_factory=dict)
 
@@ -111,17 +98,15 @@ class Room:
         self.stats = stats
         self.clock = FixedStepClock(options.tick_rate, stats.clock)
         self.tick = 0
-        self.members: dict[str, Member] = {}
-        self.host_sid: str | None = None
         self.started = False
         self.closed = False
         self.acks: dict[int, int] = {}
         self._last_id = 0
-        self._joining: list[Player] = []
-        self._leaving: list[Player] = []
-        self._banned: set[str] = set()
-        self._info_dirty = True
+        self.roster = Roster(room_id, RosterLimits(
+            options.max_players, options.max_spectators, options.max_inputs_per_tick,
+            options.seat_grace), self.new_id)
         self._status: dict[str, Any] = {}
+        self._rebuild = False
         self._empty_since: float | None = None
         self._task: asyncio.Task[None] | None = None
         self._closed_event = asyncio.Event()
@@ -132,7 +117,7 @@ class Room:
 
     def launch(self) -> None:
         """Start the tick loop on the running event loop."""
-        self._empty_since = asyncio.get_running_loop().time()
+        self._empty_since = self._now()
         if self.options.autostart:
             self.started = True
             self.game.start()
@@ -143,13 +128,12 @@ class Room:
         if self.closed:
             return
         self.closed = True
-        sids = list(self.members)
+        sids = list(self.roster.connected)
         await self.dispatcher.broadcast(
             self.id, EVENTS.closed, {"code": code, "message": ERROR_MESSAGES[code]}
         )
         for sid in sids:
             await self.dispatcher.exit(sid, self.id)
-        self.members.clear()
         if self._task is not None and self._task is not asyncio.current_task():
             self._task.cancel()
         self._closed_event.set()
@@ -164,13 +148,9 @@ class Room:
             async for _lateness in self.clock.ticks():
                 began = time.perf_counter()
                 message = self._tick()
+                await self._publish_info()  # first, so names are known when entities arrive
                 await self.dispatcher.broadcast(self.id, EVENTS.state, message)
                 self.stats.observe_tick(time.perf_counter() - began)
-                status = self.game.status()
-                if self._info_dirty or status != self._status:
-                    self._status = status
-                    self._info_dirty = False
-                    await self.dispatcher.broadcast(self.id, EVENTS.room, self.info())
                 if self._expired():
                     await self.close("room_closed")
                     return
@@ -180,11 +160,25 @@ class Room:
             log.exception("room %s: game failed at tick %d; closing the room", self.id, self.tick)
             await self.close("game_error")
 
+    async def _publish_info(self) -> None:
+        status = self.game.status()
+        if self.roster.changed or status != self._status:
+            self._status = status
+            self.roster.changed = False
+            await self.dispatcher.broadcast(self.id, EVENTS.room, self.info())
+
     def _expired(self) -> bool:
-        if self.members or self._empty_since is None:
+        if not self.roster.empty:
+            self._empty_since = None
             return False
-        now = asyncio.get_running_loop().time()
+        now = self._now()
+        if self._empty_since is None:
+            self._empty_since = now
         return now - self._empty_since >= self.options.empty_grace
+
+    @staticmethod
+    def _now() -> float:
+        return asyncio.get_running_loop().time()
 
     # -- the tick ----------------------------------------------------------------------------
 
@@ -196,21 +190,40 @@ class Room:
         return self.sync.advance(self.tick, self.game.entities, self.acks, departed)
 
     def _apply_membership(self) -> list[int]:
-        departed = []
-        for player in self._leaving:
-            self.game.leave(player)
+        if self.roster.held:
+            self.roster.expire(self._now())
+        changes = self.roster.take_changes()
+        for player in changes.left:
             self.acks.pop(player.id, None)
-            departed.append(player.id)
-        for player in self._joining:
-            self.game.join(player)
-        self._leaving.clear()
-        self._joining.clear()
-        return departed
+        if self._rebuild:
+            self._rebuild_game()
+            return [player.id for player in changes.left]
+        game = self.game
+        for player in changes.joined:
+            game.join(player)
+        for player in changes.dropped:
+            game.disconnect(player)
+        for player in changes.resumed:
+            game.reconnect(player)
+        for player in changes.left:
+            game.leave(player)
+        return [player.id for player in changes.left]
+
+    def _rebuild_game(self) -> None:
+        """A fresh world with the current settings and every seated player in it."""
+        self._rebuild = False
+        game = self.game = self._new_game()
+        if self.started:
+            game.start()
+        for member in self.roster.players():
+            game.join(member.player)
+            if member.sid is None:
+                game.disconnect(member.player)
 
     def _apply_inputs(self) -> None:
         counters = self.stats.inputs
         apply = self.game.apply
-        for member in self.members.values():
+        for member in self.roster.connected.values():
             queue = member.inputs
             if queue is None or not queue.pending:
                 continue
@@ -226,67 +239,6 @@ class Room:
             queue.pending.clear()
             self.acks[member.player.id] = queue.acked
 
-    # -- membership --------------------------------------------------------------------------
-
-    def new_id(self) -> int:
-        """A fresh id, unique in this room, for a player or an entity."""
-        self._last_id += 1
-        return self._last_id
-
-    @property
-    def player_count(self) -> int:
-        """Members who play."""
-        return sum(1 for m in self.members.values() if not m.spectator)
-
-    @property
-    def spectator_count(self) -> int:
-        """Members who watch."""
-        return len(self.members) - self.player_count
-
-    def admit(self, sid: str, name: str, spectate: bool) -> Member:
-        """Add a connection as player or spectator; the game sees the player next tick."""
-        if self.closed:
-            raise ProtocolError("room_closed")
-        if sid in self._banned:
-            raise ProtocolError("kicked", "You were kicked from this room")
-        if spectate:
-            if self.spectator_count >= self.options.max_spectators:
-                raise ProtocolError("spectators_full")
-            member = Member(sid, name, None, None)
-        else:
-            if self.player_count >= self.options.max_players:
-                raise ProtocolError(
-                    "room_full", f"The room is full ({self.options.max_players} players)"
-                )
-            player = Player(self.new_id(), name)
-            member = Member(sid, name, player, InputQueue(self.options.max_inputs_per_tick))
-            self._joining.append(player)
-            if self.host_sid is None:
-                self.host_sid = sid
-        self.members[sid] = member
-        self._empty_since = None
-        self._info_dirty = True
-        return member
-
-    def remove(self, sid: str) -> Member | None:
-        """Take a connection out of the room; the game sees the player leave next tick."""
-        member = self.members.pop(sid, None)
-        if member is None:
-            return None
-        if member.player is not None:
-            if member.player in self._joining:
-                self._joining.remove(member.player)
-            else:
-                self._leaving.append(member.player)
-        if sid == self.host_sid:
-            self.host_sid = next(
-                (m.sid for m in self.members.values() if not m.spectator), None
-            )
-        if not self.members:
-            self._empty_since = asyncio.get_running_loop().time()
-        self._info_dirty = True
-        return member
-
     def enqueue(self, member: Member, message: Any) -> None:
         """Validate one input message and queue it for the next tick."""
         if member.inputs is None:
@@ -298,34 +250,62 @@ class Room:
             raise
         member.inputs.offer(seq, values, self.stats.inputs)
 
+    # -- membership --------------------------------------------------------------------------
+
+    def new_id(self) -> int:
+        """A fresh id, unique in this room, for a player or an entity."""
+        self._last_id += 1
+        return self._last_id
+
+    @property
+    def player_count(self) -> int:
+        """Seats taken (held seats included)."""
+        return self.roster.player_count
+
+    @property
+    def spectator_count(self) -> int:
+        """Members who watch."""
+        return self.roster.spectator_count
+
+    def admit(self, sid: str, name: str, spectate: bool) -> Member:
+        """Add a connection as player or spectator; the game sees the player next tick."""
+        if self.closed:
+            raise ProtocolError("room_closed")
+        return self.roster.admit(sid, name, spectate)
+
+    def resume(self, sid: str, token: str) -> tuple[Member, str | None]:
+        """Put connection ``sid`` back on the seat of ``token`` (see ``Roster.resume``)."""
+        if self.closed:
+            raise ProtocolError("seat_expired")
+        return self.roster.resume(sid, token, self._now())
+
+    def remove(self, sid: str) -> Member | None:
+        """A member leaves for good."""
+        return self.roster.remove(sid)
+
+    def drop(self, sid: str) -> Member | None:
+        """A member's connection was lost: players keep their seat for a while."""
+        return self.roster.drop(sid, self._now())
+
     # -- host controls -----------------------------------------------------------------------
 
     def _require_host(self, sid: str) -> None:
-        if sid != self.host_sid:
+        if not self.roster.is_host(sid):
             raise ProtocolError("not_host")
 
     def kick(self, by_sid: str, player_id: int) -> Member:
-        """Host removes a player; the kicked connection cannot come back to this room."""
-        self._require_host(by_sid)
-        target = next(
-            (m for m in self.members.values() if m.player and m.player.id == player_id), None
-        )
-        if target is None or target.sid == by_sid:
-            raise ProtocolError("player_not_found")
-        self._banned.add(target.sid)
-        self.remove(target.sid)
-        return target
+        """Host removes a player; that connection cannot come back to this room."""
+        return self.roster.kick(by_sid, player_id)
 
     def change_settings(self, by_sid: str, changes: Any) -> None:
-        """Host changes game settings before the start; the world restarts with them."""
+        """Host changes game settings before the start; the world restarts with them at the
+        next tick."""
         self._require_host(by_sid)
         if self.started:
             raise ProtocolError("already_started")
         self.settings = self.game_class.settings_schema.merge(self.settings, changes)
-        self.game = self._new_game()
-        self._leaving.clear()
-        self._joining = [m.player for m in self.members.values() if m.player is not None]
-        self._info_dirty = True
+        self._rebuild = True
+        self.roster.changed = True
 
     def start(self, by_sid: str) -> None:
         """Host starts the game."""
@@ -334,7 +314,7 @@ class Room:
             raise ProtocolError("already_started")
         self.started = True
         self.game.start()
-        self._info_dirty = True
+        self.roster.changed = True
 
     def _new_game(self) -> Game:
         return self.game_class(self.settings, self.new_id, self.rng, self.clock.dt)
@@ -343,19 +323,15 @@ class Room:
 
     def info(self) -> dict[str, Any]:
         """What members see of the room (sent on join and whenever it changes)."""
-        host = self.members.get(self.host_sid) if self.host_sid else None
         return {
             "id": self.id,
             "code": self.code,
             "game": self.game_class.name,
             "public": self.options.public,
-            "host": host.player.id if host and host.player else None,
+            "host": self.roster.host_id,
             "max_players": self.options.max_players,
             "max_spectators": self.options.max_spectators,
-            "players": [
-                {"id": m.player.id, "name": m.name}
-                for m in self.members.values() if m.player is not None
-            ],
+            "players": self.roster.view(),
             "spectators": self.spectator_count,
             "settings": self.settings,
             "started": self.started,
@@ -364,11 +340,12 @@ class Room:
         }
 
     def welcome(self, member: Member) -> dict[str, Any]:
-        """The join answer: the room, who you are, how to read entities, and a keyframe."""
+        """The join answer: the room, your seat and token, how to read state, a keyframe."""
         game = self.game_class
         return {
             "room": self.info(),
             "player_id": member.player.id if member.player else None,
+            "token": member.token or None,
             "schema": game.entity_schema.describe(),
             "inputs": game.input_schema.describe(),
             "settings_schema": game.settings_schema.describe(),

@@ -139,6 +139,12 @@ class Arena(Game):
         self.ships.pop(player.id, None)
         self.entities.pop(player.id, None)
 
+    def disconnect(self, player: Player) -> None:
+        ship = self.ships.get(player.id)
+        if ship is not None:
+            ship.dx = ship.dy = 0.0
+            ship.fire = False
+
     def apply(self, player: Player, values: dict[str, Any]) -> None:
         ship = self.ships.get(player.id)
         if ship is None:

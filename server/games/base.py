@@ -1,8 +1,9 @@
 """The Game interface: the rules of one game, driven by a Room.
 
 A game owns rules only. The room owns the clock, members, inputs and the wire; it calls the
-game in this order every tick: ``join``/``leave`` for membership changes since the last tick,
-``apply`` for each queued input in sequence order, then ``step``. After the tick the room
+game in this order every tick: ``join``, ``disconnect``, ``reconnect`` and ``leave`` for
+membership changes since the last tick, ``apply`` for each queued input in sequence order,
+then ``step``. After the tick the room
 quantizes ``entities`` with ``entity_schema`` and broadcasts what changed.
 """
 
@@ -59,6 +60,12 @@ class Game:
 
     def leave(self, player: Player) -> None:
         """A player left or was removed."""
+
+    def disconnect(self, player: Player) -> None:
+        """A player's connection dropped; the seat is held and may come back."""
+
+    def reconnect(self, player: Player) -> None:
+        """A dropped player is back on the held seat."""
 
     def apply(self, player: Player, values: dict[str, Any]) -> None:
         """Apply one validated input of ``player``."""

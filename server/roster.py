@@ -1,0 +1,229 @@
+"""Who is in a room: players and spectators, held seats, the host, reconnection tokens, bans.
+
+A player who drops without leaving keeps the seat for ``seat_grace`` seconds: the entity
+stays in the game and the seat can be resumed with the reconnection token handed out at join.
+Each token works once; resuming hands out a new one. Leaving, being kicked or letting the
+grace period run out releases the seat, and its token with it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from server.codes import new_token
+from server.games.base import Player
+from server.inputs import InputQueue
+from shared.protocol import ProtocolError
+
+
+@dataclass(slots=True)
+class Member:
+    """A connection in a room: a player (with inputs and a seat token) or a spectator.
+
+    ``sid`` is None while a dropped player's seat is held.
+    """
+
+    sid: str | None
+    name: str
+    player: Player | None
+    inputs: InputQueue | None
+    token: str = ""
+    held_until: float = 0.0
+
+    @property
+    def spectator(self) -> bool:
+        """Spectators watch; they have no player and send no input."""
+        return self.player is None
+
+
+@dataclass(slots=True)
+class RosterChanges:
+    """What the game must hear about at the next tick."""
+
+    left: list[Player] = field(default_factory=list)
+    joined: list[Player] = field(default_factory=list)
+    dropped: list[Player] = field(default_factory=list)
+    resumed: list[Player] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class RosterLimits:
+    """Capacity and timing of a roster."""
+
+    max_players: int
+    max_spectators: int
+    max_inputs_per_tick: int
+    seat_grace: float
+
+
+class Roster:
+    """The members of one room.
+
+    :param room_id: prefix of every token, so a token is useless for any other room.
+    :param limits: capacity and seat grace period.
+    :param new_id: gives fresh player ids.
+    """
+
+    def __init__(self, room_id: str, limits: RosterLimits, new_id: Callable[[], int]) -> None:
+        self.room_id = room_id
+        self.limits = limits
+        self.new_id = new_id
+        self.connected: dict[str, Member] = {}
+        self.held: dict[int, Member] = {}
+        self.host_id: int | None = None
+        self.changed = True
+        self._banned: set[str] = set()
+        self._changes = RosterChanges()
+
+    # -- counts and views ---------------------------------------------------------------------
+
+    @property
+    def player_count(self) -> int:
+        """Seats taken, held ones included."""
+        return sum(1 for m in self.connected.values() if not m.spectator) + len(self.held)
+
+    @property
+    def spectator_count(self) -> int:
+        """Connected spectators."""
+        return sum(1 for m in self.connected.values() if m.spectator)
+
+    @property
+    def empty(self) -> bool:
+        """Nobody connected and no seat held."""
+        return not self.connected and not self.held
+
+    def players(self) -> Iterator[Member]:
+        """Every seated member, connected first."""
+        yield from (m for m in self.connected.values() if not m.spectator)
+        yield from self.held.values()
+
+    def view(self) -> list[dict[str, Any]]:
+        """Players as shown in room info, in joining order."""
+        seated = sorted(self.players(), key=lambda m: m.player.id)
+        return [{"id": m.player.id, "name": m.name, "connected": m.sid is not None}
+                for m in seated]
+
+    def is_host(self, sid: str) -> bool:
+        """True when ``sid`` holds the host's seat."""
+        member = self.connected.get(sid)
+        return member is not None and member.player is not None and (
+            member.player.id == self.host_id)
+
+    def take_changes(self) -> RosterChanges:
+        """What happened to players since the last call (the game hears it at tick time)."""
+        changes, self._changes = self._changes, RosterChanges()
+        return changes
+
+    # -- membership ---------------------------------------------------------------------------
+
+    def admit(self, sid: str, name: str, spectate: bool) -> Member:
+        """Add a connection as player or spectator."""
+        if sid in self._banned:
+            raise ProtocolError("kicked", "You were kicked from this room")
+        if spectate:
+            if self.spectator_count >= self.limits.max_spectators:
+                raise ProtocolError("spectators_full")
+            member = Member(sid, name, None, None)
+        else:
+            if self.player_count >= self.limits.max_players:
+                raise ProtocolError(
+                    "room_full", f"The room is full ({self.limits.max_players} players)")
+            player = Player(self.new_id(), name)
+            member = Member(sid, name, player, InputQueue(self.limits.max_inputs_per_tick),
+                            token=self._new_token())
+            self._changes.joined.append(player)
+            if self.host_id is None:
+                self.host_id = player.id
+        self.connected[sid] = member
+        self.changed = True
+        return member
+
+    def remove(self, sid: str) -> Member | None:
+        """A connection leaves for good; its seat (if any) is released."""
+        member = self.connected.pop(sid, None)
+        if member is not None:
+            self._release(member)
+        return member
+
+    def drop(self, sid: str, now: float) -> Member | None:
+        """A connection was lost: hold a player's seat, remove a spectator."""
+        member = self.connected.pop(sid, None)
+        if member is None:
+            return None
+        if member.player is None or self.limits.seat_grace <= 0:
+            self._release(member)
+            return member
+        member.sid = None
+        member.held_until = now + self.limits.seat_grace
+        self.held[member.player.id] = member
+        self._changes.dropped.append(member.player)
+        self.changed = True
+        return member
+
+    def resume(self, sid: str, token: str, now: float) -> tuple[Member, str | None]:
+        """Give the seat of ``token`` to connection ``sid``, with a fresh token.
+
+        Returns the member and the connection it was taken from, if it was still connected
+        (a client that reconnects before the server noticed the drop).
+        """
+        member = self._by_token(token)
+        if member is None or (member.sid is None and member.held_until <= now):
+            raise ProtocolError("seat_expired")
+        previous = member.sid
+        if previous is not None:
+            del self.connected[previous]
+        else:
+            del self.held[member.player.id]
+            self._changes.resumed.append(member.player)
+        member.sid = sid
+        member.token = self._new_token()
+        member.inputs.restart()
+        self.connected[sid] = member
+        self.changed = True
+        return member, previous
+
+    def expire(self, now: float) -> list[Member]:
+        """Release held seats whose grace period is over."""
+        expired = [m for m in self.held.values() if m.held_until <= now]
+        for member in expired:
+            del self.held[member.player.id]
+            self._release(member)
+        return expired
+
+    def kick(self, by_sid: str, player_id: int) -> Member:
+        """Host removes a player for good: seat, token and the way back are gone."""
+        if not self.is_host(by_sid):
+            raise ProtocolError("not_host")
+        target = next((m for m in self.players() if m.player.id == player_id), None)
+        if target is None or target.sid == by_sid:
+            raise ProtocolError("player_not_found")
+        if target.sid is not None:
+            self._banned.add(target.sid)
+            del self.connected[target.sid]
+        else:
+            del self.held[player_id]
+        self._release(target)
+        return target
+
+    def _release(self, member: Member) -> None:
+        member.token = ""
+        if member.player is not None:
+            if member.player in self._changes.joined:
+                self._changes.joined.remove(member.player)
+            else:
+                self._changes.left.append(member.player)
+            if member.player.id == self.host_id:
+                self.host_id = next((m.player.id for m in self.players()), None)
+        self.changed = True
+
+    def _new_token(self) -> str:
+        return f"{self.room_id}.{new_token()}"
+
+    def _by_token(self, token: str) -> Member | None:
+        for member in self.players():
+            if member.token and secrets.compare_digest(member.token, token):
+                return member
+        return None
