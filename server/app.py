@@ -12,6 +12,7 @@ from aiohttp import web
 
 from server.config import ServerConfig
 from server.directory import MemoryDirectory
+from server.fanout import OutboxLimits
 from server.games import GAMES
 from server.games.base import Game
 from server.gateway import Gateway
@@ -19,6 +20,7 @@ from server.http_api import add_http_api
 from server.lobby import Lobby
 from server.metrics import EngineStats, Metrics, Occupancy
 from server.transport import SocketDispatcher, TickwireServer
+from shared.protocol import EVENTS
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,8 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
     sio = TickwireServer(
         max_event_bytes=config.max_event_bytes,
         traffic=stats.traffic,
+        outbox_limits=OutboxLimits(config.send_backlog_bytes, config.stuck_seconds),
+        droppable_events=frozenset({EVENTS.state}),
         async_mode="aiohttp",
         async_handlers=False,
         max_http_buffer_size=config.max_event_bytes + TRANSPORT_SLACK,

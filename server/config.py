@@ -24,6 +24,9 @@ class ServerConfig:
     :param seat_grace: seconds a dropped player's seat is held for a reconnect.
     :param max_inputs_per_tick: inputs one player may queue per tick; more are dropped.
     :param max_event_bytes: largest accepted Socket.IO message.
+    :param send_backlog_bytes: unsent bytes per connection past which state deltas are skipped
+        (the client resyncs); four times this, or ``stuck_seconds`` behind, cuts it.
+    :param stuck_seconds: how long a connection may stay behind before it is cut.
     :param ping_interval: Engine.IO heartbeat interval in seconds.
     :param ping_timeout: seconds without a heartbeat answer before a client is dropped.
     :param web_root: directory of the built browser client served at ``/``; empty disables it.
@@ -39,6 +42,8 @@ class ServerConfig:
     seat_grace: float = 20.0
     max_inputs_per_tick: int = 4
     max_event_bytes: int = 4096
+    send_backlog_bytes: int = 256 * 1024
+    stuck_seconds: float = 10.0
     ping_interval: float = 20.0
     ping_timeout: float = 20.0
     web_root: str = "client/web/dist"

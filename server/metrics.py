@@ -30,6 +30,8 @@ class TrafficStats:
     messages_out: int = 0
     bytes_out: int = 0
     rejected_in: int = 0
+    dropped_out: int = 0
+    slow_disconnects: int = 0
 
 
 @dataclass(slots=True)
@@ -86,6 +88,10 @@ class Metrics:
                        traffic.messages_out)
         yield _counter("tickwire_bytes_out", "Socket.IO payload bytes sent, per recipient",
                        traffic.bytes_out)
+        yield _counter("tickwire_messages_dropped", "State messages skipped for slow readers",
+                       traffic.dropped_out)
+        yield _counter("tickwire_slow_disconnects", "Connections cut for not reading",
+                       traffic.slow_disconnects)
         occupancy = self.occupancy
         yield GaugeMetricFamily("tickwire_rooms", "Open rooms", value=occupancy.rooms())
         yield GaugeMetricFamily("tickwire_players", "Seated players", value=occupancy.players())

@@ -3,6 +3,8 @@
 - WebSockets are opened without permessage-deflate: per-recipient compression costs more CPU
   than it saves on our already compact deltas, and python-engineio's aiohttp driver offers
   no switch for it, so a small driver subclass sets ``compress=False``.
+- Sending goes through ``server.fanout``: bounded per-connection outboxes that write finished
+  frames straight to the websocket, and a client manager that encodes a broadcast once.
 - Every message is bounded: larger than ``max_event_bytes`` or not a well-formed Socket.IO
   packet, it is dropped, counted, and the sender gets an ``error`` event.
 """
@@ -18,6 +20,7 @@ import socketio
 from aiohttp.web import WebSocketResponse
 from engineio.async_drivers import aiohttp as aiohttp_driver
 
+from server.fanout import FanoutManager, Outbox, OutboxLimits
 from server.metrics import TrafficStats
 from shared.wire import MalformedPacket, TickwirePacket
 
@@ -27,24 +30,34 @@ Rejector = Callable[[str, str, str], None]
 
 
 class PlainWebSocket(aiohttp_driver.WebSocket):
-    """python-engineio's aiohttp WebSocket, without permessage-deflate."""
+    """python-engineio's aiohttp WebSocket without permessage-deflate, whose socket's outbox
+    writes straight to it when the connection starts as a websocket."""
 
     async def __call__(self, environ: dict[str, Any]) -> WebSocketResponse:
         request = environ["aiohttp.request"]
         self._sock = WebSocketResponse(max_msg_size=self.server.max_http_buffer_size,
                                        compress=False)
         await self._sock.prepare(request)
+        socket = self.handler.__self__  # the Engine.IO socket this websocket serves
+        if not socket.connected and isinstance(socket.queue, Outbox):
+            socket.queue.attach(request.transport)
         self.environ = environ
         await self.handler(self)
         return self._sock
 
 
 class EngineServer(engineio.AsyncServer):
-    """Engine.IO server using ``PlainWebSocket`` for the websocket transport."""
+    """Engine.IO server with ``PlainWebSocket`` and bounded ``Outbox`` send queues."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._async = {**self._async, "websocket": PlainWebSocket}
+        self.outbox_limits = OutboxLimits()
+        self.traffic = TrafficStats()
+
+    def create_queue(self, *args: Any, **kwargs: Any) -> Outbox:
+        """Each socket's send queue."""
+        return Outbox(self.outbox_limits, self.traffic)
 
 
 class TickwireServer(socketio.AsyncServer):
@@ -52,13 +65,20 @@ class TickwireServer(socketio.AsyncServer):
 
     :param max_event_bytes: largest accepted message; bigger ones are refused with an error.
     :param traffic: counters of messages in and out.
+    :param outbox_limits: bounds of each connection's outgoing data.
+    :param droppable_events: events a slow reader may miss (it resyncs).
     :param kwargs: passed to ``socketio.AsyncServer``.
     """
 
-    def __init__(self, max_event_bytes: int, traffic: TrafficStats, **kwargs: Any) -> None:
-        super().__init__(serializer=TickwirePacket, **kwargs)
+    def __init__(self, max_event_bytes: int, traffic: TrafficStats,
+                 outbox_limits: OutboxLimits, droppable_events: frozenset[str],
+                 **kwargs: Any) -> None:
+        super().__init__(serializer=TickwirePacket,
+                         client_manager=FanoutManager(traffic, droppable_events), **kwargs)
         self.max_event_bytes = max_event_bytes
         self.traffic = traffic
+        self.eio.outbox_limits = outbox_limits
+        self.eio.traffic = traffic
         self.on_rejected: Rejector = lambda sid, code, message: None
 
     def _engineio_server_class(self) -> type[engineio.AsyncServer]:

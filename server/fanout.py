@@ -1,0 +1,192 @@
+"""The outbound hot path: one encode per broadcast, one transport write per recipient.
+
+python-socketio encodes a room emit once, but then starts a task per recipient, each of which
+queues the packet for a per-socket writer task that builds a websocket frame and writes it.
+At a few hundred clients and 20 ticks a second that per-message machinery, not the encoding,
+is where the CPU goes. Here:
+
+- ``FanoutManager`` (a python-socketio client manager) encodes a broadcast once and hands the
+  same ``FramedPacket`` to every recipient's outbox, without tasks.
+- ``Outbox`` replaces each Engine.IO socket's send queue. Once its websocket is up it writes
+  every packet synchronously as a finished frame (built once per broadcast) to the socket's
+  transport, so all packets keep their order. Engine.IO pings still pass through the socket's
+  own writer task, which wakes once per ping interval instead of once per message.
+- Every outbox is bounded. When a client does not read, its transport buffer fills; past
+  ``backlog_bytes`` droppable packets (state deltas) are skipped, and the client resyncs with a
+  keyframe when it reads again (it sees a tick gap); past four times that, or when it stays
+  behind for ``stuck_seconds``, the connection is cut. Sockets without a direct websocket
+  (long-polling) keep a bounded packet queue instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import struct
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import socketio
+from engineio import packet as eio_packet
+from socketio import packet as sio_packet
+
+from server.metrics import TrafficStats
+
+log = logging.getLogger(__name__)
+
+_TEXT, _BINARY = 0x81, 0x82  # FIN + opcode
+
+
+def websocket_frame(payload: bytes | str) -> bytes:
+    """An unmasked server-to-client websocket frame (RFC 6455) carrying ``payload``."""
+    if isinstance(payload, str):
+        data, first = payload.encode(), _TEXT
+    else:
+        data, first = payload, _BINARY
+    length = len(data)
+    if length < 126:
+        header = bytes((first, length))
+    elif length < 65536:
+        header = struct.pack("!BBH", first, 126, length)
+    else:
+        header = struct.pack("!BBQ", first, 127, length)
+    return header + data
+
+
+class FramedPacket(eio_packet.Packet):
+    """An Engine.IO packet that remembers its websocket frame, so a broadcast frames once.
+
+    :param droppable: a slow client may miss it (state deltas; the client resyncs).
+    """
+
+    def __init__(self, packet_type: int, data: Any, droppable: bool = False) -> None:
+        super().__init__(packet_type, data)
+        self.droppable = droppable
+        self._frame: bytes | None = None
+
+    @property
+    def frame(self) -> bytes:
+        """The finished websocket frame."""
+        if self._frame is None:
+            self._frame = websocket_frame(self.encode())
+        return self._frame
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxLimits:
+    """Bounds of one connection's outgoing data.
+
+    :param backlog_bytes: unsent bytes past which droppable packets are skipped.
+    :param stuck_seconds: how long a connection may stay past that before it is cut.
+    :param queue_packets: packets a long-polling connection may have waiting.
+    """
+
+    backlog_bytes: int = 256 * 1024
+    stuck_seconds: float = 10.0
+    queue_packets: int = 512
+
+
+class Outbox(asyncio.Queue):
+    """An Engine.IO socket's send queue that writes straight to its websocket when it can."""
+
+    def __init__(self, limits: OutboxLimits, traffic: TrafficStats) -> None:
+        super().__init__()
+        self.limits = limits
+        self.traffic = traffic
+        self.transport: asyncio.Transport | None = None
+        self._behind_since = 0.0
+
+    def attach(self, transport: asyncio.Transport) -> None:
+        """From now on write directly to ``transport``, starting with what is queued."""
+        self.transport = transport
+        while not self.empty():
+            packet = self.get_nowait()
+            self.task_done()
+            if packet is not None:
+                self._write(packet)
+
+    def put_nowait(self, packet: eio_packet.Packet | None) -> None:
+        """Send ``packet`` (None ends the socket's writer task)."""
+        if self.transport is None or packet is None or packet.packet_type == eio_packet.PING:
+            self._enqueue(packet)
+        else:
+            self._write(packet)
+
+    async def put(self, packet: eio_packet.Packet | None) -> None:
+        """Same as ``put_nowait``; never waits."""
+        self.put_nowait(packet)
+
+    def _enqueue(self, packet: eio_packet.Packet | None) -> None:
+        if (packet is not None and self.qsize() >= self.limits.queue_packets
+                and getattr(packet, "droppable", False)):
+            self.traffic.dropped_out += 1
+            return
+        super().put_nowait(packet)
+
+    def _write(self, packet: eio_packet.Packet) -> None:
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        backlog = transport.get_write_buffer_size()
+        if backlog > self.limits.backlog_bytes and not self._keep_up(transport, backlog, packet):
+            return
+        self._behind_since = 0.0
+        frame = packet.frame if isinstance(packet, FramedPacket) else websocket_frame(
+            packet.encode())
+        transport.write(frame)
+
+    def _keep_up(self, transport: asyncio.Transport, backlog: int,
+                 packet: eio_packet.Packet) -> bool:
+        """The client is behind: decide whether ``packet`` still goes out."""
+        now = time.monotonic()
+        if not self._behind_since:
+            self._behind_since = now
+        if (backlog > 4 * self.limits.backlog_bytes
+                or now - self._behind_since > self.limits.stuck_seconds):
+            self.traffic.slow_disconnects += 1
+            log.info("cutting a connection that stopped reading (%d bytes unsent)", backlog)
+            transport.abort()
+            return False
+        if getattr(packet, "droppable", False):
+            self.traffic.dropped_out += 1
+            return False
+        return True
+
+
+class FanoutManager(socketio.AsyncManager):
+    """A client manager whose broadcasts cost one encode and one write per recipient.
+
+    :param traffic: counters of messages and bytes sent.
+    :param droppable_events: events a slow client may miss (it resyncs afterwards).
+    """
+
+    def __init__(self, traffic: TrafficStats, droppable_events: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.traffic = traffic
+        self.droppable_events = frozenset(droppable_events)
+
+    async def emit(self, event: str, data: Any, namespace: str, room: Any = None,
+                   skip_sid: Any = None, callback: Any = None, to: Any = None,
+                   **kwargs: Any) -> None:
+        """Emit to a room or one client; with a callback, python-socketio's own path."""
+        room = to or room
+        if callback is not None or namespace not in self.rooms:
+            await super().emit(event, data, namespace, room=room, skip_sid=skip_sid,
+                               callback=callback, **kwargs)
+            return
+        arguments = list(data) if isinstance(data, tuple) else [] if data is None else [data]
+        encoded = self.server.packet_class(
+            sio_packet.EVENT, namespace=namespace, data=[event, *arguments]).encode()
+        packet = FramedPacket(eio_packet.MESSAGE, encoded, event in self.droppable_events)
+        skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
+        sockets = self.server.eio.sockets
+        sent = 0
+        for sid, eio_sid in self.get_participants(namespace, room):
+            socket = sockets.get(eio_sid)
+            if socket is not None and not socket.closed and sid not in skip:
+                socket.queue.put_nowait(packet)
+                sent += 1
+        self.traffic.messages_out += sent
+        self.traffic.bytes_out += sent * len(encoded)
