@@ -102,6 +102,10 @@ export function debugHandle(app) {
     get fps() {
       return app.screen?.fps ?? 0;
     },
+    /** True when the room screen takes keyboard and mouse input (players, not spectators). */
+    get controls() {
+      return Boolean(app.screen?.input);
+    },
     /** One entity's server values as mirrored here, or null. */
     entity(id) {
       return app.client?.mirror?.entity(id) ?? null;

@@ -20,9 +20,10 @@ const COLORS = {
   healthBack: "rgba(255, 255, 255, 0.15)",
 };
 
-/** A stable, well-spread colour for a player id. */
+/** A stable, well-spread colour for a player id, never the drones' orange. */
 export function playerColor(id) {
-  return `hsl(${(id * 137.508) % 360}, 85%, 62%)`;
+  const spread = (id * 137.508) % 360; // golden angle: neighbours differ a lot
+  return `hsl(${50 + (spread * 290) / 360}, 85%, 62%)`;
 }
 
 /** Renders frames on `canvas`. */

@@ -1,0 +1,36 @@
+"""The lobby's list of public rooms follows the server live, without reloading the page."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_public_rooms_appear_update_and_vanish_without_reload(open_page, connect):
+    page = await open_page("Watcher")
+    await page.wait_for_selector(".rooms .live.on")
+    host = await connect("host")
+    joined = await host.create_room(public=True, max_players=4)
+    row = page.locator(f'#room-list li[data-code="{joined.code}"]')
+    await row.wait_for()
+    assert "1/4 players" in await row.text_content()
+
+    guest = await connect("guest")
+    await guest.join(code=joined.code)
+    await page.wait_for_function(
+        "(code) => document.querySelector(`#room-list li[data-code='${code}']`)"
+        "?.textContent.includes('2/4 players')", arg=joined.code)
+
+    await host.leave()
+    await guest.leave()
+    await row.wait_for(state="detached")
+
+
+async def test_joining_from_the_list(open_page, connect):
+    host = await connect("host")
+    joined = await host.create_room(public=True)
+    page = await open_page("Picker")
+    await page.click(f'#room-list li[data-code="{joined.code}"] button:has-text("Join")')
+    await page.wait_for_function("(code) => window.__tickwire.client?.room?.code === code",
+                                 arg=joined.code)
