@@ -47,12 +47,21 @@ async def test_join_by_code_and_see_the_other_player_move(open_page):
 
     await bob.wait_for_selector(".scores li:has-text('Alice')")
     await alice.wait_for_selector(".scores li:has-text('Bob')")
+    assert await bob.is_hidden("text=Start round")  # only the host may start
+    await alice.click("text=Start round")
+    await bob.wait_for_function(  # the round clock runs on the other page too
+        r"/^\d+:\d\d$/.test(document.querySelector('.banner').textContent)")
     await screenshot(bob, "private-room-two-players")
 
 
-async def test_the_shared_link_joins_directly(open_page):
+async def test_the_code_can_be_copied_and_the_shared_link_joins_directly(open_page):
     host = await open_page("Host")
     room = await create_private_room(host)
+    await host.click("#copy-code")
+    assert await host.evaluate("navigator.clipboard.readText()") == room["code"]
+    await host.click("#copy-link")
+    link = await host.evaluate("navigator.clipboard.readText()")
+    assert link.endswith(f"/r/{room['code']}")
     guest = await open_page("Guest", path=f"/r/{room['code'].lower()}")
     assert (await in_room(guest))["id"] == room["id"]
     assert guest.url.endswith(f"/r/{room['code']}")
@@ -88,3 +97,13 @@ async def test_leave_returns_to_the_lobby(open_page):
     await page.wait_for_selector("#quick-play")
     assert await page.evaluate("window.__tickwire.screen") == "lobby"
     assert page.url.endswith("/")
+
+
+async def test_the_canvas_fills_the_window_and_follows_its_size(open_page):
+    page = await open_page("Eve")
+    await create_private_room(page)
+    fills = "([w, h]) => { const c = document.querySelector('#arena');" \
+            " return c.clientWidth === w && c.clientHeight === h && c.width >= w; }"
+    await page.wait_for_function(fills, arg=[1280, 720])
+    await page.set_viewport_size({"width": 900, "height": 600})
+    await page.wait_for_function(fills, arg=[900, 600])

@@ -5,17 +5,10 @@
  */
 import { io } from "socket.io-client";
 import * as msgpackParser from "socket.io-msgpack-parser";
-import { VERSION, errorMessage } from "../../../shared/protocol.js";
+import { VERSION } from "../../../shared/protocol.js";
+import { TickwireError } from "./errors.js";
 
 const REQUEST_TIMEOUT_MS = 10000;
-
-/** The server refused a connection or a request: `code` and `message` say why. */
-export class TickwireError extends Error {
-  constructor(code, message) {
-    super(errorMessage(code, message));
-    this.code = code;
-  }
-}
 
 /**
  * One connection. `onDrop()` runs when the connection is lost unexpectedly and `onReconnect()`

@@ -6,7 +6,7 @@
 import { EVENTS } from "../../../shared/protocol.js";
 import { EntitySchema } from "../../../shared/schema.js";
 import { move } from "../../../shared/games/arena.js";
-import { TickwireError } from "./connection.js";
+import { TickwireError } from "./errors.js";
 import { Interpolator } from "./interpolation.js";
 import { StateMirror } from "./mirror.js";
 import { Predictor } from "./prediction.js";
@@ -122,7 +122,7 @@ export class GameClient {
   #forget() {
     this.room = this.mirror = this.interpolator = this.predictor = null;
     this.playerId = this.#token = null;
-    clearInterval(this.#pingTimer);
+    clearTimeout(this.#pingTimer);
     clearTimeout(this.#giveUpTimer);
   }
 
@@ -188,8 +188,9 @@ export class GameClient {
   }
 
   #startPinging() {
-    clearInterval(this.#pingTimer);
+    clearTimeout(this.#pingTimer);
     const measure = async () => {
+      this.#pingTimer = setTimeout(measure, PING_EVERY_MS);
       if (!this.connection.connected) return;
       const sent = performance.now();
       try {
@@ -200,8 +201,7 @@ export class GameClient {
       const roundTrip = performance.now() - sent;
       this.ping = this.ping === null ? roundTrip : (this.ping + roundTrip) / 2;
     };
-    this.#pingTimer = setInterval(measure, PING_EVERY_MS);
-    setTimeout(measure, FIRST_PING_MS);
+    this.#pingTimer = setTimeout(measure, FIRST_PING_MS);
   }
 
   // -- dropped connections ----------------------------------------------------------------
