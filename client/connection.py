@@ -78,6 +78,7 @@ class TickwireClient:
         self.joined: Joined | None = None
         self.closed_reason: dict[str, Any] | None = None
         self.token: str | None = None
+        self.goodbye: dict[str, Any] | None = None
         self.url_before_drop = ""
         self.errors: deque[dict[str, Any]] = deque(maxlen=100)
         self.states_received = 0
@@ -97,6 +98,7 @@ class TickwireClient:
         self.sio.on(EVENTS.room, self._on_room)
         self.sio.on(EVENTS.closed, self._on_closed)
         self.sio.on(EVENTS.error, self._on_error)
+        self.sio.on(EVENTS.bye, self._on_bye)
 
     # -- connection --------------------------------------------------------------------------
 
@@ -116,7 +118,7 @@ class TickwireClient:
 
     async def disconnect(self) -> None:
         """Leave the room (if in one) and close the connection: a clean goodbye that frees
-        the seat at once."""
+        the seat at once. Safe to call after the server has closed the connection."""
         if self.joined is not None and self.sio.connected:
             with contextlib.suppress(TickwireError, TimeoutError):
                 await self.leave()
@@ -350,6 +352,9 @@ class TickwireClient:
         self.closed_reason = reason if isinstance(reason, dict) else {"code": "room_closed"}
         self._forget_room()
         self._room_closed.set()
+
+    async def _on_bye(self, notice: Any) -> None:
+        self.goodbye = notice if isinstance(notice, dict) else {"code": "shutting_down"}
 
     async def _on_error(self, error: Any) -> None:
         self.errors.append(error if isinstance(error, dict) else {"code": "unknown"})

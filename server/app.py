@@ -43,7 +43,7 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
         max_http_buffer_size=config.max_event_bytes + TRANSPORT_SLACK,
         ping_interval=config.ping_interval,
         ping_timeout=config.ping_timeout,
-        cors_allowed_origins=[],
+        cors_allowed_origins=_origins(config.cors_origins),
     )
     dispatcher = SocketDispatcher(sio)
     node = f"{socket.gethostname()}:{os.getpid()}"
@@ -65,8 +65,16 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
     app.router.add_get("/metrics", metrics.handle)
     if config.web_root:
         _serve_web_client(app, Path(config.web_root))
-    app.on_shutdown.append(_close_rooms)
+    app.on_shutdown.append(_shut_down)
     return app
+
+
+def _origins(setting: str) -> str | list[str] | None:
+    """python-engineio's form of ``cors_origins``: None allows the server's own origin."""
+    if setting.strip() == "*":
+        return "*"
+    origins = [origin.strip() for origin in setting.split(",") if origin.strip()]
+    return origins or None
 
 
 async def _healthz(request: web.Request) -> web.Response:
@@ -91,5 +99,5 @@ def _serve_web_client(app: web.Application, root: Path) -> None:
     app.router.add_static("/static/", root)
 
 
-async def _close_rooms(app: web.Application) -> None:
-    await app[LOBBY].close_all("shutting_down")
+async def _shut_down(app: web.Application) -> None:
+    await app[GATEWAY].shutdown()

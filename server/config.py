@@ -27,6 +27,14 @@ class ServerConfig:
     :param send_backlog_bytes: unsent bytes per connection past which state deltas are skipped
         (the client resyncs); four times this, or ``stuck_seconds`` behind, cuts it.
     :param stuck_seconds: how long a connection may stay behind before it is cut.
+    :param max_inputs_per_second: input events one connection may send; more are dropped.
+    :param max_requests_per_second: other events one connection may send; more are refused.
+    :param flood_seconds: how long a connection may keep exceeding its limits before it is
+        disconnected.
+    :param joins_per_minute: create/join/quick/resume attempts per connection.
+    :param joins_per_minute_per_address: the same per client address (stops code guessing).
+    :param cors_origins: origins allowed to connect from a browser: empty for the server's own
+        origin only, ``*`` for any, or a comma-separated list.
     :param ping_interval: Engine.IO heartbeat interval in seconds.
     :param ping_timeout: seconds without a heartbeat answer before a client is dropped.
     :param web_root: directory of the built browser client served at ``/``; empty disables it.
@@ -44,6 +52,12 @@ class ServerConfig:
     max_event_bytes: int = 4096
     send_backlog_bytes: int = 256 * 1024
     stuck_seconds: float = 10.0
+    max_inputs_per_second: int = 60
+    max_requests_per_second: int = 20
+    flood_seconds: float = 3.0
+    joins_per_minute: int = 30
+    joins_per_minute_per_address: int = 120
+    cors_origins: str = ""
     ping_interval: float = 20.0
     ping_timeout: float = 20.0
     web_root: str = "client/web/dist"

@@ -11,7 +11,6 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import socketio
@@ -20,13 +19,11 @@ from server.config import ServerConfig
 from server.lobby import Lobby, RoomRequest
 from server.requests import Arg, Shape
 from server.room import Room
-from server.roster import Member
+from server.sessions import Limiter, Session
 from server.transport import TickwireServer
 from shared.protocol import EVENTS, LIMITS, VERSION, ProtocolError, clean_name, normalize_code
 
 log = logging.getLogger(__name__)
-
-ERRORS_PER_SECOND = 5  # error events one connection receives at most; the rest are counted
 
 Action = Callable[..., Awaitable[dict[str, Any]]]
 
@@ -52,20 +49,6 @@ RESUME = Shape(token=Arg(str, max_length=64))
 NOTHING = Shape()
 
 
-@dataclass(slots=True)
-class Session:
-    """One connection: who it is and where it is."""
-
-    sid: str
-    name: str
-    address: str
-    room: Room | None = None
-    member: Member | None = None
-    error_window: float = 0.0
-    errors_in_window: int = 0
-    errors_dropped: int = 0
-
-
 class Gateway:
     """Registers the handlers on ``sio`` and keeps the sessions."""
 
@@ -73,6 +56,7 @@ class Gateway:
         self.sio = sio
         self.lobby = lobby
         self.config = config
+        self.limiter = Limiter(config)
         self.sessions: dict[str, Session] = {}
         sio.on_rejected = self._rejected
         lobby.on_room_closed = self.room_closed
@@ -104,6 +88,8 @@ class Gateway:
                     f"This server speaks protocol version {VERSION}; "
                     f"the client sent {str(auth.get('v'))[:16]}",
                 )
+            if self.lobby.closing:
+                raise ProtocolError("shutting_down")
             if len(self.sessions) >= self.config.max_connections:
                 raise ProtocolError("server_full")
             raw_name = auth.get("name")
@@ -114,7 +100,7 @@ class Gateway:
             ) from None
         request = environ.get("aiohttp.request")
         address = (request.remote if request is not None else None) or "unknown"
-        self.sessions[sid] = Session(sid, name, address)
+        self.sessions[sid] = self.limiter.open(sid, name, address)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         """Drop the session. A clean client disconnect frees its seat; a lost connection
@@ -128,6 +114,18 @@ class Gateway:
         else:
             room.drop(sid)
         self.lobby.publish(room)
+
+    async def shutdown(self) -> None:
+        """Going away: refuse newcomers, say goodbye, close every room, disconnect everyone.
+
+        Ticks never interleave with this, so each room stops right after a complete tick.
+        """
+        goodbye = ProtocolError("shutting_down")
+        self.lobby.closing = True
+        await self.sio.emit(EVENTS.bye, {"code": goodbye.code, "message": goodbye.message})
+        await self.lobby.close_all(goodbye.code)
+        for sid in list(self.sessions):
+            await self.sio.disconnect(sid)
 
     def room_closed(self, room: Room, sids: list[str]) -> None:
         """The lobby closed ``room``: its members are in no room now."""
@@ -144,6 +142,7 @@ class Gateway:
             try:
                 if session is None:
                     raise ProtocolError("bad_request", "this connection has no session")
+                self._check_request(session)
                 if extra:
                     raise ProtocolError("bad_request", "send a single payload")
                 result = await action(session, **shape.parse(data))
@@ -158,6 +157,7 @@ class Gateway:
                      ) -> dict[str, Any]:
         """Create a room and join it as its host."""
         self._require_no_room(session)
+        self.limiter.check_join(session)
         request = RoomRequest(game, public, max_players, max_spectators, tick_rate or None,
                               settings)
         room = await self.lobby.create(session.sid, request)
@@ -167,6 +167,7 @@ class Gateway:
                    ) -> dict[str, Any]:
         """Join a room by join code (any case, spaces ignored) or by room id."""
         self._require_no_room(session)
+        self.limiter.check_join(session)
         if bool(code) == bool(room_id):
             raise ProtocolError("bad_request", "give either code or room_id")
         room = await self.lobby.find(code=normalize_code(code), room_id=room_id)
@@ -176,6 +177,7 @@ class Gateway:
                          max_players: int) -> dict[str, Any]:
         """Join the fullest public room with a free seat, or open a new public one."""
         self._require_no_room(session)
+        self.limiter.check_join(session)
         request = RoomRequest(game, True, max_players, settings=settings)
         room = await self.lobby.quick_join_target(session.sid, request)
         return await self._enter(session, room, spectate=False)
@@ -183,6 +185,7 @@ class Gateway:
     async def resume(self, session: Session, *, token: str) -> dict[str, Any]:
         """Take back a held seat with its reconnection token (after a dropped connection)."""
         self._require_no_room(session)
+        self.limiter.check_join(session)
         room_id, _, secret = token.partition(".")
         if not room_id or not secret:
             raise ProtocolError("bad_token")
@@ -250,6 +253,10 @@ class Gateway:
         if session is None:
             return
         try:
+            if not session.inputs.take():
+                self.lobby.stats.inputs.rate_limited += 1
+                self._strike(session)
+                raise ProtocolError("rate_limited", "Too many inputs; send one per tick")
             if session.member is None or session.room is None:
                 raise ProtocolError("not_in_room", "Join a room before sending input")
             session.room.enqueue(session.member, data)
@@ -261,6 +268,10 @@ class Gateway:
         error = ProtocolError("unknown_event", f"Unknown event {str(event)[:32]!r}")
         session = self.sessions.get(sid)
         if session is not None:
+            try:
+                self._check_request(session)
+            except ProtocolError as limited:
+                error = limited
             self._report(session, error, str(event)[:32])
         return error.to_wire()
 
@@ -297,17 +308,34 @@ class Gateway:
     def _rejected(self, sid: str, code: str, message: str) -> None:
         session = self.sessions.get(sid)
         if session is not None:
+            self._strike(session)
             self._report(session, ProtocolError(code, message), "")
+
+    def _check_request(self, session: Session) -> None:
+        if not session.requests.take():
+            self._strike(session)
+            raise ProtocolError("rate_limited", "Too many requests; slow down")
+
+    def _strike(self, session: Session) -> None:
+        """Count one refused message; a connection that keeps flooding is disconnected."""
+        if not self.limiter.flooding(session) or session.sid not in self.sessions:
+            return
+        log.warning("disconnecting %s (%s) for flooding", session.sid, session.address)
+        self.sessions.pop(session.sid, None)
+        if session.room is not None:
+            session.room.remove(session.sid)
+            self.lobby.publish(session.room)
+        self.sio.start_background_task(self._disconnect_flooder, session.sid)
+
+    async def _disconnect_flooder(self, sid: str) -> None:
+        await self.sio.emit(EVENTS.error, ProtocolError(
+            "rate_limited", "Disconnected for flooding").to_wire() | {"event": ""}, to=sid)
+        await self.sio.disconnect(sid)
 
     def _report(self, session: Session, error: ProtocolError, event: str) -> None:
         """Send an ``error`` event, unless this connection already had its share this second."""
-        now = time.monotonic()
-        if now - session.error_window >= 1.0:
-            session.error_window = now
-            session.errors_in_window = 0
-        if session.errors_in_window >= ERRORS_PER_SECOND:
+        if not session.errors.take():
             session.errors_dropped += 1
             return
-        session.errors_in_window += 1
         payload = error.to_wire() | {"event": event}
         self.sio.start_background_task(self.sio.emit, EVENTS.error, payload, to=session.sid)

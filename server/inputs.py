@@ -18,6 +18,7 @@ class InputCounters:
     overflow: int = 0
     invalid: int = 0
     failed: int = 0
+    rate_limited: int = 0
 
 
 class InputQueue:

@@ -65,11 +65,14 @@ class Lobby:
         self.stats = stats
         self.on_room_closed: Callable[[Room, list[str]], None] = lambda room, sids: None
         self.rooms: dict[str, Room] = {}
+        self.closing = False
         self.creators: dict[str, str] = {}  # room id -> sid of the connection that created it
         self._background: set[asyncio.Task[None]] = set()
 
     async def create(self, creator_sid: str, request: RoomRequest, autostart: bool = False) -> Room:
         """Make and launch a room. The creator still has to join it."""
+        if self.closing:
+            raise ProtocolError("shutting_down")
         game_class = self.games.get(request.game)
         if game_class is None:
             raise ProtocolError("unknown_game", f"No game called {request.game[:32]!r} here")
@@ -146,7 +149,8 @@ class Lobby:
             self._spawn(self.directory.update(self._listing(room)))
 
     async def close_all(self, code: str) -> None:
-        """Close every room, e.g. on shutdown."""
+        """Refuse new rooms and close every room (on shutdown)."""
+        self.closing = True
         for room in list(self.rooms.values()):
             await room.close(code)
 

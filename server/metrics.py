@@ -77,7 +77,7 @@ class Metrics:
         yield _counter("tickwire_inputs_applied", "Inputs applied by games", inputs.applied)
         dropped = CounterMetricFamily("tickwire_inputs_dropped", "Inputs dropped, by reason",
                                       labels=["reason"])
-        for reason in ("stale", "overflow", "invalid", "failed"):
+        for reason in ("stale", "overflow", "invalid", "failed", "rate_limited"):
             dropped.add_metric([reason], getattr(inputs, reason))
         yield dropped
         yield _counter("tickwire_messages_in", "Socket.IO messages received", traffic.messages_in)

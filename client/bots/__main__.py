@@ -132,14 +132,18 @@ async def run(args: argparse.Namespace) -> BotStats:
         until = asyncio.get_running_loop().time() + args.duration
         stats.started = time.monotonic()
         await asyncio.gather(*(bot.play(until, args.tick_rate) for bot in seated))
+        stats.elapsed = time.monotonic() - stats.started
     finally:
         reporter.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await reporter
         for bot in seated:
             bot.finish()
-        await asyncio.gather(*(b.client.disconnect() for r in rooms for b in r
-                               if b.client.connected), return_exceptions=True)
+        await asyncio.gather(*(b.client.disconnect() for r in rooms for b in r),
+                             return_exceptions=True)
+    goodbyes = {bot.client.goodbye["message"] for bot in seated if bot.client.goodbye}
+    for message in goodbyes:
+        print(f"the server is going away: {message}", flush=True)
     return stats
 
 
@@ -169,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run, print the summary, return the exit status."""
     args = parse_args(argv)
     stats = asyncio.run(run(args))
-    print(stats.summary(args.duration), flush=True)
+    print(stats.summary(), flush=True)
     return 1 if stats.failed or stats.lost_sync or stats.connected < stats.wanted else 0
 
 

@@ -42,6 +42,7 @@ class BotStats:
     round_trips: list[float] = field(default_factory=list)
     input_latencies: list[float] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
+    elapsed: float = 0.0
     _last: tuple[float, int, int, int] = (0.0, 0, 0, 0)
 
     def progress(self) -> str:
@@ -61,8 +62,9 @@ class BotStats:
             f" p99 {percentile(recent, 0.99) * 1000:6.1f} ms"
         )
 
-    def summary(self, duration: float) -> str:
+    def summary(self) -> str:
         """The closing line."""
+        duration = max(self.elapsed, 1e-9)
         received = CountingPacket.received_bytes
         return (
             f"summary: bots {self.connected}/{self.wanted} connected, {self.failed} failed,"

@@ -1,0 +1,144 @@
+"""Abuse: floods, code guessing and clients that stop reading cost nobody else anything."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import time
+
+import pytest
+
+from client import TickwireError
+from server.games import GAMES
+from server.games.base import Game, Player
+from shared.schema import EntitySchema, InputSchema, SettingsSchema, text
+from tests.conftest import config_with
+from tests.rawsocket import RawSocket
+
+BLOB_BYTES = 48_000
+
+
+class Blob(Game):
+    """A game whose one entity changes a 48 KB field every tick: a firehose for slow readers."""
+
+    name = "blob"
+    entity_schema = EntitySchema(text("blob", BLOB_BYTES))
+    input_schema = InputSchema()
+    settings_schema = SettingsSchema()
+
+    class Body:
+        blob = ""
+
+    def join(self, player: Player) -> None:
+        self.entities.setdefault(0, self.Body())
+
+    def step(self, tick: int) -> None:
+        self.entities[0].blob = os.urandom(BLOB_BYTES // 2).hex()
+
+
+@pytest.fixture
+def server_games() -> dict[str, type[Game]]:
+    return {**GAMES, "blob": Blob}
+
+
+@pytest.fixture
+def server_config():
+    return config_with(max_inputs_per_second=40, joins_per_minute_per_address=30,
+                       send_backlog_bytes=64 * 1024, stuck_seconds=2.0)
+
+
+def consecutive_ticks(client) -> list[int]:
+    """Every tick the client's mirror reaches, in order."""
+    ticks: list[int] = []
+    client.on_state(lambda mirror: ticks.append(mirror.tick))
+    return ticks
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+async def test_an_input_flood_is_throttled_then_cut_off(tickwire, connect):
+    good = await connect("good")
+    created = await good.create_room(settings={"npcs": 4})
+    flooder = await connect("flooder")
+    await flooder.join(code=created.code)
+    ticks = consecutive_ticks(good)
+
+    async def play_well():
+        while flooder.connected:
+            seq = await good.send_input(dx=0.3, dy=0.0, aim=0.0, fire=False)
+            await good.wait_until(lambda m, seq=seq: m.ack == seq)
+
+    async def flood():
+        sent, began = 0, time.monotonic()
+        while flooder.connected and time.monotonic() - began < 10:
+            sent += 1
+            await flooder.sio.emit("i", [sent, 1.0, 0.0, 0.0, False])
+            if sent % 50 == 0:
+                await asyncio.sleep(0)
+        return sent / (time.monotonic() - began)
+
+    traffic = tickwire.lobby.stats.traffic
+    received_before, began = traffic.messages_in, time.monotonic()
+    rate, _ = await asyncio.gather(flood(), play_well())
+    arrived = (traffic.messages_in - received_before) / (time.monotonic() - began)
+    assert not flooder.connected
+    assert any(e["code"] == "rate_limited" for e in flooder.errors)
+    assert tickwire.lobby.stats.inputs.rate_limited > 0
+    print(f"flood: {rate:.0f} inputs/s emitted, {arrived:.0f} messages/s reached the server,"
+          f" held for {len(ticks)} ticks, then cut")
+    assert len(ticks) > 40  # throttled for about three seconds before the cut
+    assert ticks == list(range(ticks[0], ticks[0] + len(ticks)))  # not one tick missed
+    assert good.resyncs == 0
+
+
+async def test_guessing_join_codes_is_rate_limited_per_address(tickwire, connect):
+    guesser = await connect("guesser")
+    outcomes = []
+    for attempt in range(40):
+        try:
+            await guesser.join(code=f"ZZZ{attempt:03d}")
+        except TickwireError as refused:
+            outcomes.append(refused.value.code if hasattr(refused, "value") else refused.code)
+    assert outcomes.count("room_not_found") <= 10
+    assert outcomes[-1] == "rate_limited"
+    accomplice = await connect("accomplice")  # another connection from the same address
+    with pytest.raises(TickwireError) as refused:
+        await accomplice.join(code="ZZZ999")
+    assert refused.value.code == "rate_limited"
+
+
+async def test_a_client_that_stops_reading_is_bounded_and_harms_nobody(tickwire, connect):
+    reader = await connect("reader")
+    created = await reader.create_room(game="blob", tick_rate=60)
+    ticks = consecutive_ticks(reader)
+    stalled = RawSocket(tickwire.url)
+    try:
+        await stalled.open()
+        await stalled.emit("join", {"code": created.code}, ack_id=1)
+        while (await stalled.next_packet()).get("type") != 3:  # its join answer
+            pass
+        sock = stalled.ws._response.connection.transport.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        traffic = tickwire.lobby.stats.traffic
+        before = rss_bytes()
+        began = time.monotonic()
+        # ~2.9 MB/s of state goes to each member; the stalled one reads nothing from here on
+        await reader.wait_until(lambda m: traffic.slow_disconnects >= 1, timeout=15)
+        cut_after = time.monotonic() - began
+        await reader.wait_until(lambda m: len(ticks) >= 240, timeout=15)
+        growth = rss_bytes() - before
+    finally:
+        await stalled.close()
+    print(f"stalled reader cut after {cut_after:.1f} s; RSS grew {growth / 1e6:.1f} MB; "
+          f"{traffic.dropped_out} deltas skipped")
+    assert traffic.dropped_out > 0
+    assert growth < 8_000_000  # unbounded buffering would hold ~2.9 MB per second
+    assert ticks == list(range(ticks[0], ticks[0] + len(ticks)))
+    assert reader.resyncs == 0
