@@ -23,7 +23,7 @@ from typing import Any
 from bench import chart, report
 from bench.measure import RESULTS, ROOT, Timing, run_one
 from bench.shapes import S3_LEVELS, SHAPES, misses
-from bench.systems import SYSTEMS
+from bench.systems import SYSTEMS, System
 
 QUICK = {"warmup": 2.0, "duration": 5.0, "reps": 1}
 FULL = {"warmup": 4.0, "duration": 15.0, "reps": 3}
@@ -64,7 +64,8 @@ def _progress(run: dict[str, Any], label: str) -> None:
         line = (f"{run.get('bytes_per_client_s')} B/client/s, CPU {run.get('server_cpu_pct')}%, "
                 f"ticks {run.get('ticks_on_time')}, states {run.get('msgs_per_client_s_min')}/s, "
                 f"p50/p95 {run.get('lat_p50_ms')}/{run.get('lat_p95_ms')} ms, "
-                f"loadgen {run.get('loadgen_cpu_pct')}%")
+                f"loadgen {run.get('loadgen_cpu_pct')}%, other load on CPU0/1 "
+                f"{run.get('other_load_cpu0_pct')}/{run.get('other_load_cpu1_pct')}%")
     print(f"[{label}] {run['system']} {run['wanted']} clients: {line}", file=sys.stderr,
           flush=True)
 
@@ -83,12 +84,24 @@ def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
     if "S3" in shapes:
         for system in _names(args.s3_systems, SYSTEMS):
             for clients in (int(level) for level in args.levels.split(",")):
-                run = run_one(SYSTEMS[system], SHAPES["S3"], clients, timing)
-                _progress(run, "S3")
-                runs.append(run)
-                if misses(run):
+                tries = _s3_level(SYSTEMS[system], clients, timing)
+                runs += tries
+                if misses(tries[-1]):
                     break
     return runs
+
+
+def _s3_level(system: System, clients: int, timing: Timing) -> list[dict[str, Any]]:
+    """One S3 level. A level not held gets a second try: on a shared machine, one disturbed
+    run should not end the sweep (both tries are reported)."""
+    tries: list[dict[str, Any]] = []
+    for attempt in (1, 2):
+        run = run_one(system, SHAPES["S3"], clients, timing) | {"attempt": attempt}
+        _progress(run, f"S3 try {attempt}")
+        tries.append(run)
+        if not misses(run):
+            break
+    return tries
 
 
 def _version(argv: list[str]) -> str:
@@ -121,6 +134,7 @@ def main(argv: list[str] | None = None) -> None:
     runs = measure(args)
     summary = report.summarize(runs)
     print(report.tables(runs, summary))
+    print(report.targets(summary))
     with open(args.out, "w") as out:
         json.dump({"environment": environment(args), "summary": summary, "runs": runs}, out,
                   indent=1)

@@ -53,6 +53,43 @@ def run_one(system: System, shape: Shape, clients: int, timing: Timing) -> dict[
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """The server's counters and CPU time, and how busy both CPUs were, at one moment."""
+
+    metrics: Scrape
+    server_cpu: float
+    busy: tuple[float, float]  # seconds CPU 0 and CPU 1 spent on anything
+
+    @classmethod
+    def take(cls, server_pid: int, metrics_url: str) -> Sample:
+        return cls(scrape(metrics_url), procs.cpu_seconds(server_pid),
+                   (procs.cpu_busy_seconds(SERVER_CPU), procs.cpu_busy_seconds(LOADGEN_CPU)))
+
+
+def _window(system: System, start: Sample, end: Sample, server_pid: int) -> dict[str, Any]:
+    seconds = end.metrics.at - start.metrics.at
+
+    def pct(before: float, after: float) -> float:
+        return round((after - before) / seconds * 100, 1)
+
+    return {
+        "server_cpu_pct": pct(start.server_cpu, end.server_cpu),
+        "server_rss_mb": round(procs.rss_mb(server_pid), 1),
+        "cpu_busy_pct": [pct(a, b) for a, b in zip(start.busy, end.busy, strict=True)],
+        **tick_figures(system.metrics_prefix, start.metrics, end.metrics),
+    }
+
+
+def _other_load(figures: dict[str, Any]) -> dict[str, float]:
+    """CPU % of the server's and of the loadgen's CPU that neither of them used: noise."""
+    busy = figures.pop("cpu_busy_pct", None)
+    if busy is None or figures.get("loadgen_cpu_pct") is None:
+        return {}
+    return {"other_load_cpu0_pct": round(max(0.0, busy[0] - figures["server_cpu_pct"]), 1),
+            "other_load_cpu1_pct": round(max(0.0, busy[1] - figures["loadgen_cpu_pct"]), 1)}
+
+
 def _drive(system: System, shape: Shape, clients: int, timing: Timing, port: int,
            server_pid: int, metrics_url: str) -> dict[str, Any]:
     """Run the loadgen and sample the server at its window markers."""
@@ -64,19 +101,16 @@ def _drive(system: System, shape: Shape, clients: int, timing: Timing, port: int
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     figures: dict[str, Any] = {}
     log: list[str] = []
-    start: tuple[float, Scrape] | None = None
+    start: Sample | None = None
     try:
         assert loadgen.stdout is not None
         for line in loadgen.stdout:
             line = line.strip()
             if line == "WINDOW_START":
-                start = procs.cpu_seconds(server_pid), scrape(metrics_url)
+                start = Sample.take(server_pid, metrics_url)
             elif line == "WINDOW_END" and start is not None:
-                cpu_end, end = procs.cpu_seconds(server_pid), scrape(metrics_url)
-                figures["server_cpu_pct"] = round(
-                    (cpu_end - start[0]) / (end.at - start[1].at) * 100, 1)
-                figures["server_rss_mb"] = round(procs.rss_mb(server_pid), 1)
-                figures |= tick_figures(system.metrics_prefix, start[1], end)
+                end = Sample.take(server_pid, metrics_url)
+                figures |= _window(system, start, end, server_pid)
             elif line.startswith("RESULT "):
                 figures |= json.loads(line.removeprefix("RESULT "))
             elif line and not line.startswith("CONNECTED ") and len(log) < LOG_LINES:
@@ -86,8 +120,11 @@ def _drive(system: System, shape: Shape, clients: int, timing: Timing, port: int
         if loadgen.poll() is None:
             loadgen.kill()
             loadgen.wait(5)
+    figures |= _other_load(figures)
     if "msgs_per_client_s" not in figures:
         figures["error"] = f"the loadgen gave no result (exit {loadgen.returncode})"
+    elif not figures.get("clients"):
+        figures["error"] = f"no client could connect ({figures.get('connect_errors')} errors)"
     if log:
         figures["loadgen_log"] = log
     return figures

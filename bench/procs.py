@@ -28,6 +28,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
 
 
+def cpu_busy_seconds(cpu: int) -> float:
+    """Time CPU ``cpu`` has spent on anything but idling, by any process (/proc/stat)."""
+    with open("/proc/stat") as stat:
+        for line in stat:
+            if line.startswith(f"cpu{cpu} "):
+                user, nice, system, _idle, _iowait, irq, softirq, steal = map(
+                    int, line.split()[1:9])
+                return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+    return 0.0
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory (VmRSS) in MiB."""
     with open(f"/proc/{pid}/status") as status:
