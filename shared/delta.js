@@ -5,7 +5,7 @@
 import { LINEAR, MODULAR } from "./schema.js";
 
 /** A delta that does not fit the mirror; the client treats it like a tick gap. */
-export class DeltaMismatch extends Error {}
+class DeltaMismatch extends Error {}
 
 /** Apply one delta (`groups`, `spawns`, `removes`) to `entities` in place. */
 export function applyDelta(schema, entities, groups, spawns, removes) {

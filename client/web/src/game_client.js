@@ -33,7 +33,6 @@ export class GameClient {
     this.interpolator = null;
     this.predictor = null;
     this.ping = null; // smoothed round trip in ms
-    this.link = "online";
     this.onRoom = () => {};
     this.onLink = () => {};
     this.onClosed = () => {};
@@ -206,18 +205,13 @@ export class GameClient {
 
   // -- dropped connections ----------------------------------------------------------------
 
-  #setLink(state) {
-    this.link = state;
-    this.onLink(state);
-  }
-
   #dropped() {
     if (this.room === null) return;
-    this.#setLink("reconnecting");
+    this.onLink("reconnecting");
     clearTimeout(this.#giveUpTimer);
     this.#giveUpTimer = setTimeout(() => {
       this.connection.close();
-      this.#setLink("online");
+      this.onLink("online");
       this.#close(new TickwireError("unreachable", "Lost the connection to the server"));
     }, RESUME_GIVE_UP_MS);
   }
@@ -229,9 +223,9 @@ export class GameClient {
       if (this.#token === null) throw new TickwireError("seat_expired");
       const token = this.#token;
       await this.connection.request(EVENTS.resume, { token }, (answer) => this.#welcome(answer, true));
-      this.#setLink("online");
+      this.onLink("online");
     } catch (error) {
-      this.#setLink("online");
+      this.onLink("online");
       this.#close(error);
     }
   }
