@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import config_with
-from tests.e2e.pages import create_private_room, entity, in_room, player_id
+from tests.e2e.pages import create_private_room, entity, in_room, player_id, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -56,3 +56,18 @@ async def test_an_expired_seat_is_explained_and_leads_back_to_the_lobby(open_pag
     await error.wait_for(state="visible", timeout=15_000)
     assert "seat was released" in await error.text_content()
     assert await page.evaluate("window.__tickwire.screen") == "lobby"
+
+
+async def test_a_player_who_dropped_shows_as_offline_until_back(open_page, connect):
+    page = await open_page("Host")
+    room = await create_private_room(page)
+    friend = await connect("Flaky")
+    await friend.join(code=room["code"])
+    row = page.locator(".scores li", has_text="Flaky")
+    await row.wait_for()
+
+    await friend.drop_connection()
+    await page.locator(".scores li.offline", has_text="Flaky").wait_for()
+    await screenshot(page, "player-offline-dimmed")
+    await friend.reconnect()
+    await page.locator(".scores li.offline", has_text="Flaky").wait_for(state="detached")

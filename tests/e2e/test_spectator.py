@@ -28,3 +28,4 @@ async def test_spectator_sees_the_game_without_controls(open_page):
     info = await player.evaluate("window.__tickwire.client.room")
     assert len(info["players"]) == 1
     assert info["spectators"] == 1
+
