@@ -39,14 +39,18 @@ def _bytes(axes: Any, summary: dict[str, dict[str, Any]], systems: list[str]) ->
 
 
 def _capacity(axes: Any, entry: dict[str, Any], systems: list[str]) -> None:
-    for system in systems:
-        levels = figures_of(entry, system).get("levels", [])
-        if not levels:
-            continue
-        clients = [level["wanted"] for level in levels]
-        line, = axes.plot(clients, [level["server_cpu_pct"] or 0 for level in levels],
-                          marker="o", label=f"{system} (held up to "
-                          f"{figures_of(entry, system)['max_clients_held']})")
+    axes.set_title("S3 capacity on one core")
+    plotted = [system for system in systems if figures_of(entry, system).get("levels")]
+    if not plotted:
+        axes.text(0.5, 0.5, "S3 not run", ha="center", va="center", transform=axes.transAxes)
+        axes.set_axis_off()
+        return
+    for system in plotted:
+        figures = figures_of(entry, system)
+        levels = figures["levels"]
+        line, = axes.plot([level["wanted"] for level in levels],
+                          [level["server_cpu_pct"] or 0 for level in levels], marker="o",
+                          label=f"{system} (held up to {figures['max_clients_held']})")
         for level in levels:
             if not level["held"]:
                 axes.plot(level["wanted"], level["server_cpu_pct"] or 0, "x", markersize=12,
@@ -54,6 +58,4 @@ def _capacity(axes: Any, entry: dict[str, Any], systems: list[str]) -> None:
     axes.axhline(95, linestyle="--", color="grey", linewidth=0.8)
     axes.set_xlabel("clients (rooms of 8 players + 16 NPCs); x = not held")
     axes.set_ylabel("server CPU % of one core")
-    axes.set_title("S3 capacity on one core")
-    if axes.lines:
-        axes.legend()
+    axes.legend()
