@@ -86,13 +86,15 @@ async def _healthz(request: web.Request) -> web.Response:
 
 
 def _serve_web_client(app: web.Application, root: Path) -> None:
+    """The browser client: its page at ``/`` and ``/r/{code}`` (always revalidated, so a new
+    build is picked up), its versioned bundle and stylesheet under ``/static/``."""
     index = root / "index.html"
     if not index.is_file():
         log.warning("no browser client at %s (run `make setup` to build it)", root)
         return
 
     async def page(request: web.Request) -> web.FileResponse:
-        return web.FileResponse(index)
+        return web.FileResponse(index, headers={"Cache-Control": "no-cache"})
 
     app.router.add_get("/", page)
     app.router.add_get("/r/{code}", page)
