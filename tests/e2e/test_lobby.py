@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.pages import screenshot
+
 pytestmark = pytest.mark.e2e
 
 
@@ -21,6 +23,7 @@ async def test_public_rooms_appear_update_and_vanish_without_reload(open_page, c
     await page.wait_for_function(
         "(code) => document.querySelector(`#room-list li[data-code='${code}']`)"
         "?.textContent.includes('2/4 players')", arg=joined.code)
+    await screenshot(page, "lobby-with-a-public-room")
 
     await host.leave()
     await guest.leave()

@@ -107,3 +107,15 @@ async def test_the_canvas_fills_the_window_and_follows_its_size(open_page):
     await page.wait_for_function(fills, arg=[1280, 720])
     await page.set_viewport_size({"width": 900, "height": 600})
     await page.wait_for_function(fills, arg=[900, 600])
+
+
+async def test_a_kicked_player_is_told_in_the_lobby(open_page, connect):
+    host = await connect("boss")
+    joined = await host.create_room()
+    page = await open_page("Pest")
+    await join_with_code(page, joined.code)
+    await in_room(page)
+    await host.kick(await player_id(page))
+    await page.wait_for_function(
+        "document.querySelector('#lobby-error').textContent.includes('removed from the room')")
+    assert await page.evaluate("window.__tickwire.screen") == "lobby"
