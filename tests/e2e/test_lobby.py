@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.pages import screenshot
+from tests.e2e.pages import in_room, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -37,3 +37,14 @@ async def test_joining_from_the_list(open_page, connect):
     await page.click(f'#room-list li[data-code="{joined.code}"] button:has-text("Join")')
     await page.wait_for_function("(code) => window.__tickwire.client?.room?.code === code",
                                  arg=joined.code)
+
+
+async def test_quick_play_opens_a_public_room_that_the_next_player_joins(open_page):
+    first = await open_page("Quick1")
+    await first.click("#quick-play")
+    room = await in_room(first)
+    assert room["public"]
+    second = await open_page("Quick2")
+    await second.locator(f'#room-list li[data-code="{room["code"]}"]').wait_for()
+    await second.click("#quick-play")
+    assert (await in_room(second))["id"] == room["id"]
