@@ -87,6 +87,9 @@ class TickwireServer(socketio.AsyncServer):
     async def _handle_eio_message(self, eio_sid: str, data: bytes | str) -> None:
         self.traffic.messages_in += 1
         self.traffic.bytes_in += len(data)
+        if not data:
+            self._reject(eio_sid, "bad_request", "empty message")
+            return
         if len(data) > self.max_event_bytes:
             self._reject(eio_sid, "payload_too_large",
                          f"Messages are limited to {self.max_event_bytes} bytes")

@@ -11,6 +11,9 @@ from socketio.msgpack_packet import MsgPackPacket
 from shared.protocol import LIMITS
 
 _CAP = LIMITS.max_event_bytes * 16
+# names python-socketio dispatches to its own connect/disconnect handlers: never from the wire
+RESERVED_EVENTS = frozenset({"connect", "connect_error", "disconnect", "disconnecting",
+                             "newListener", "removeListener"})
 _TYPES_WITH_LIST = (sio_packet.EVENT, sio_packet.ACK)
 # msgpack packets never use the BINARY_* types (attachments are inline)
 _ALLOWED_TYPES = frozenset({sio_packet.CONNECT, sio_packet.DISCONNECT, sio_packet.EVENT,
@@ -58,4 +61,6 @@ def _checked(decoded: Any) -> tuple[int, Any, int | None, str]:
         raise MalformedPacket("data must be a list")
     if packet_type == sio_packet.EVENT and (not data or not isinstance(data[0], str)):
         raise MalformedPacket("an event needs a name")
+    if packet_type == sio_packet.EVENT and data[0] in RESERVED_EVENTS:
+        raise MalformedPacket(f"{data[0]!r} is a reserved event name")
     return packet_type, data, packet_id, namespace

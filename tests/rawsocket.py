@@ -51,11 +51,11 @@ class RawSocket:
             packet["id"] = ack_id
         await self.send_packet(packet)
 
-    async def next_packet(self) -> dict[str, Any]:
+    async def next_packet(self, timeout: float = 10.0) -> dict[str, Any]:
         """The next Socket.IO packet, answering Engine.IO pings on the way."""
         assert self.ws is not None
         while True:
-            message = await self.ws.receive()
+            message = await self.ws.receive(timeout)
             if message.type == aiohttp.WSMsgType.TEXT:
                 if message.data == "2":
                     await self.ws.send_str("3")
