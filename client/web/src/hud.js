@@ -12,7 +12,6 @@ const NOTICE_MS = 4000;
 /** Builds the overlay inside `root`; `actions` gives `leave()` and `start()`. */
 export class Hud {
   constructor(root, actions) {
-    this.actions = actions;
     this.code = el("span", { className: "room-code" });
     this.copyCode = el("button", { className: "chip-button", type: "button", id: "copy-code",
       onclick: () => copy(this.code.textContent, this.copyCode) }, "Copy code");
@@ -39,10 +38,9 @@ export class Hud {
       el("div", { className: "hud-bottom-left" }, leave, this.hint),
       this.status, this.link, this.notices);
     root.append(this.node);
-    this.#scoreKey = "";
   }
 
-  #scoreKey;
+  #scoreKey = "";
   #shareUrl = "";
 
   /** Remove the overlay. */

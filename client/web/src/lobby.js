@@ -55,10 +55,9 @@ export class Lobby {
       el("footer", { className: "controls-help" },
         "WASD / arrows move · mouse aims · click or Space fires"));
     root.append(this.node);
-    this.#stopFeed = null;
   }
 
-  #stopFeed;
+  #stopFeed = null;
 
   /** Show the lobby and start following the public rooms. */
   show() {
