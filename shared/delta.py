@@ -35,8 +35,7 @@ def diff(
     schema: EntitySchema, before: Snapshot, after: Snapshot
 ) -> tuple[list[Any], list[list[Quantized]], list[int]]:
     """``(groups, spawns, removes)`` turning ``before`` into ``after``."""
-    codecs = schema.codecs
-    moduli = schema.moduli
+    change = schema.change
     by_mask: dict[int, list[Any]] = {}
     spawns: list[list[Quantized]] = []
     for eid, now in after.items():
@@ -46,24 +45,12 @@ def diff(
             continue
         if old == now:
             continue
-        mask = 0
-        changes: list[Quantized] = [eid]
-        for i, new_value in enumerate(now):
-            old_value = old[i]
-            if new_value != old_value:
-                mask |= 1 << i
-                codec = codecs[i]
-                if codec == LINEAR:
-                    changes.append(new_value - old_value)
-                elif codec == MODULAR:
-                    half = moduli[i] >> 1
-                    changes.append((new_value - old_value + half) % moduli[i] - half)
-                else:
-                    changes.append(new_value)
+        mask, changes = change(old, now)
         group = by_mask.get(mask)
         if group is None:
-            by_mask[mask] = changes
+            by_mask[mask] = [eid, *changes]
         else:
+            group.append(eid)
             group.extend(changes)
     groups: list[Any] = []
     for mask, changes in by_mask.items():

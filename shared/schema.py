@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import Any, Literal
 
+from shared.codegen import compile_differ, compile_quantizer
 from shared.protocol import ProtocolError
 
 FieldKind = Literal["num", "angle", "str", "bool"]
@@ -41,6 +41,10 @@ class Field:
     bits: int = 8
     max_length: int = 32
 
+    def __post_init__(self) -> None:
+        if not self.name.isidentifier():
+            raise ValueError(f"field name {self.name!r} must be a Python identifier")
+
     @property
     def codec(self) -> int:
         """How a change travels: LINEAR difference, MODULAR difference, or ABSOLUTE value."""
@@ -60,6 +64,25 @@ class Field:
         if self.kind == "str":
             return str(value)[: self.max_length]
         return bool(value)
+
+    def quantize_source(self, value: str) -> str:
+        """Python expression computing ``quantize(value)`` (for ``shared.codegen``)."""
+        if self.kind == "num":
+            return f"_floor({value} / {self.step!r} + 0.5)"
+        if self.kind == "angle":
+            return f"_floor({value} / _tau * {self.modulus} + 0.5) % {self.modulus}"
+        if self.kind == "str":
+            return f"str({value})[:{self.max_length}]"
+        return f"bool({value})"
+
+    def change_source(self, new: str, old: str) -> str:
+        """Python expression of the change from ``old`` to ``new`` as a delta carries it."""
+        if self.codec == LINEAR:
+            return f"{new} - {old}"
+        if self.codec == MODULAR:
+            half = self.modulus >> 1
+            return f"({new} - {old} + {half}) % {self.modulus} - {half}"
+        return new
 
     def dequantize(self, wire: Quantized) -> Any:
         """The value a wire value stands for."""
@@ -96,7 +119,11 @@ def flag(name: str) -> Field:
 
 
 class EntitySchema:
-    """The ordered synced fields of a game's entities. Field ``i`` has wire id ``i``."""
+    """The ordered synced fields of a game's entities. Field ``i`` has wire id ``i``.
+
+    ``quantize(entity)`` gives an entity's wire values as a tuple; ``change(old, new)`` gives
+    ``(mask, changes)`` between two such tuples. Both are compiled for the schema.
+    """
 
     def __init__(self, *fields: Field) -> None:
         if not fields or len(fields) > 30:
@@ -104,8 +131,8 @@ class EntitySchema:
         self.fields = fields
         self.codecs = tuple(f.codec for f in fields)
         self.moduli = tuple(f.modulus for f in fields)
-        self._read = attrgetter(*(f.name for f in fields))
-        self._quantizers = tuple(f.quantize for f in fields)
+        self.quantize = compile_quantizer(fields)
+        self.change = compile_differ(fields)
 
     @classmethod
     def from_description(cls, description: Iterable[list[Any]]) -> EntitySchema:
@@ -125,13 +152,6 @@ class EntitySchema:
     def describe(self) -> list[list[Any]]:
         """The schema as sent to clients when they join."""
         return [f.describe() for f in self.fields]
-
-    def quantize(self, entity: Any) -> tuple[Quantized, ...]:
-        """Wire values of one entity object, in field order."""
-        values = self._read(entity)
-        if len(self.fields) == 1:
-            values = (values,)
-        return tuple(q(v) for q, v in zip(self._quantizers, values, strict=True))
 
     def snapshot(self, entities: Mapping[int, Any]) -> Snapshot:
         """Wire values of every entity, keyed by entity id."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
@@ -10,7 +11,17 @@ from hypothesis import strategies as st
 
 from server.games.arena import Arena
 from shared.protocol import ProtocolError
-from shared.schema import EntitySchema, InputField, InputSchema, Setting, SettingsSchema, angle, num
+from shared.schema import (
+    EntitySchema,
+    InputField,
+    InputSchema,
+    Setting,
+    SettingsSchema,
+    angle,
+    flag,
+    num,
+    text,
+)
 
 
 @given(st.floats(-1e6, 1e6))
@@ -80,3 +91,17 @@ def test_settings_are_merged_only_when_known_and_in_bounds():
         with pytest.raises(ProtocolError) as refused:
             schema.merge(schema.defaults(), bad)
         assert refused.value.code == "bad_settings"
+
+
+@given(x=st.floats(-1e9, 1e9), a=st.floats(-100, 100), n=st.integers(-5, 5),
+       name=st.text(max_size=30), alive=st.booleans())
+def test_the_compiled_quantizer_matches_each_field(x, a, n, name, alive):
+    schema = EntitySchema(num("x", 0.25), angle("a", 6), num("n"), text("name", 8), flag("alive"))
+    entity = SimpleNamespace(x=x, a=a, n=n, name=name, alive=alive)
+    expected = tuple(f.quantize(getattr(entity, f.name)) for f in schema.fields)
+    assert schema.quantize(entity) == expected
+
+
+def test_field_names_must_be_identifiers():
+    with pytest.raises(ValueError):
+        num("x; import os")
