@@ -9,8 +9,7 @@ is where the CPU goes. Here:
   same ``FramedPacket`` to every recipient's outbox, without tasks.
 - ``Outbox`` replaces each Engine.IO socket's send queue. Once its websocket is up it writes
   every packet synchronously as a finished frame (built once per broadcast) to the socket's
-  transport, so all packets keep their order. Engine.IO pings still pass through the socket's
-  own writer task, which wakes once per ping interval instead of once per message.
+  transport, so all packets keep their order and no writer task is needed.
 - Every outbox is bounded. When a client does not read, its transport buffer fills; past
   ``backlog_bytes`` droppable packets (state deltas) are skipped, and the client resyncs with a
   keyframe when it reads again (it sees a tick gap); past four times that, or when it stays
@@ -70,7 +69,9 @@ class FramedPacket(eio_packet.Packet):
     def frame(self) -> bytes:
         """The finished websocket frame."""
         if self._frame is None:
-            self._frame = websocket_frame(self.encode())
+            # a fresh packet: ``encode`` caches its first result, and long-polling recipients
+            # of this same packet need the base64 form
+            self._frame = websocket_frame(eio_packet.Packet(self.packet_type, self.data).encode())
         return self._frame
 
 
@@ -108,10 +109,10 @@ class Outbox(asyncio.Queue):
                 self._write(packet)
 
     def put_nowait(self, packet: eio_packet.Packet | None) -> None:
-        """Send ``packet`` (None ends the socket's writer task)."""
-        if self.transport is None or packet is None or packet.packet_type == eio_packet.PING:
+        """Send ``packet``. None ends a writer task; direct sockets have none."""
+        if self.transport is None:
             self._enqueue(packet)
-        else:
+        elif packet is not None:
             self._write(packet)
 
     async def put(self, packet: eio_packet.Packet | None) -> None:

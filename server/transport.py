@@ -16,8 +16,11 @@ from collections.abc import Callable
 from typing import Any
 
 import engineio
+import engineio.async_socket
 import socketio
+from aiohttp import WSMsgType
 from aiohttp.web import WebSocketResponse
+from engineio import packet as eio_packet
 from engineio.async_drivers import aiohttp as aiohttp_driver
 
 from server.fanout import FanoutManager, Outbox, OutboxLimits
@@ -30,20 +33,52 @@ Rejector = Callable[[str, str, str], None]
 
 
 class PlainWebSocket(aiohttp_driver.WebSocket):
-    """python-engineio's aiohttp WebSocket without permessage-deflate, whose socket's outbox
-    writes straight to it when the connection starts as a websocket."""
+    """python-engineio's aiohttp WebSocket without permessage-deflate.
+
+    A connection that starts as a websocket (the normal case) is served by ``_serve``: its
+    outbox writes straight to the socket, and messages are read and dispatched in this one
+    task. python-engineio's own handler, kept for connections upgraded from long-polling,
+    starts a task per received message plus a writer task per connection.
+    """
 
     async def __call__(self, environ: dict[str, Any]) -> WebSocketResponse:
         request = environ["aiohttp.request"]
         self._sock = WebSocketResponse(max_msg_size=self.server.max_http_buffer_size,
                                        compress=False)
         await self._sock.prepare(request)
+        self.environ = environ
         socket = self.handler.__self__  # the Engine.IO socket this websocket serves
         if not socket.connected and isinstance(socket.queue, Outbox):
             socket.queue.attach(request.transport)
-        self.environ = environ
-        await self.handler(self)
+            await self._serve(socket)
+        else:
+            await self.handler(self)
         return self._sock
+
+    async def _serve(self, socket: engineio.async_socket.AsyncSocket) -> None:
+        server = self.server
+        socket.connected = socket.upgraded = True
+        idle_limit = server.ping_interval + server.ping_timeout
+        reason = server.reason.TRANSPORT_CLOSE
+        try:
+            while not socket.closed:
+                message = await self._sock.receive(idle_limit)
+                if message.type not in (WSMsgType.BINARY, WSMsgType.TEXT):
+                    break
+                try:
+                    await socket.receive(eio_packet.Packet(encoded_packet=message.data))
+                except (ValueError, TypeError, IndexError, KeyError,
+                        engineio.exceptions.UnknownPacketError):
+                    log.info("%s: closing after a malformed Engine.IO packet", socket.sid)
+                    reason = server.reason.TRANSPORT_ERROR
+                    break
+                except engineio.exceptions.SocketIsClosedError:
+                    break
+        except TimeoutError:
+            reason = server.reason.PING_TIMEOUT
+        finally:
+            await socket.close(wait=False, abort=True, reason=reason)
+            await self._sock.close()
 
 
 class EngineServer(engineio.AsyncServer):
@@ -98,6 +133,12 @@ class TickwireServer(socketio.AsyncServer):
             await super()._handle_eio_message(eio_sid, data)
         except MalformedPacket as error:
             self._reject(eio_sid, "bad_request", str(error))
+
+    async def _handle_eio_disconnect(self, eio_sid: str, reason: Any) -> None:
+        await super()._handle_eio_disconnect(eio_sid, reason)
+        socket = self.eio.sockets.get(eio_sid)
+        if socket is not None:
+            socket.queue.put_nowait(None)  # answer a long-poll still waiting, rather than later
 
     def _reject(self, eio_sid: str, code: str, message: str) -> None:
         self.traffic.rejected_in += 1
