@@ -23,7 +23,7 @@ import asyncio
 import logging
 import struct
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,6 +97,7 @@ class Outbox(asyncio.Queue):
         self.limits = limits
         self.traffic = traffic
         self.transport: asyncio.Transport | None = None
+        self.on_close_sent: Callable[[], None] = lambda: None
         self._behind_since = 0.0
 
     def attach(self, transport: asyncio.Transport) -> None:
@@ -137,6 +138,8 @@ class Outbox(asyncio.Queue):
         frame = packet.frame if isinstance(packet, FramedPacket) else websocket_frame(
             packet.encode())
         transport.write(frame)
+        if packet.packet_type == eio_packet.CLOSE:
+            self.on_close_sent()
 
     def _keep_up(self, transport: asyncio.Transport, backlog: int,
                  packet: eio_packet.Packet) -> bool:

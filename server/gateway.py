@@ -125,7 +125,7 @@ class Gateway:
         await self.sio.emit(EVENTS.bye, {"code": goodbye.code, "message": goodbye.message})
         await self.lobby.close_all(goodbye.code)
         for sid in list(self.sessions):
-            await self.sio.disconnect(sid)
+            await self.sio.close_connection(sid)
 
     def room_closed(self, room: Room, sids: list[str]) -> None:
         """The lobby closed ``room``: its members are in no room now."""
@@ -330,7 +330,7 @@ class Gateway:
     async def _disconnect_flooder(self, sid: str) -> None:
         await self.sio.emit(EVENTS.error, ProtocolError(
             "rate_limited", "Disconnected for flooding").to_wire() | {"event": ""}, to=sid)
-        await self.sio.disconnect(sid)
+        await self.sio.close_connection(sid)
 
     def _report(self, session: Session, error: ProtocolError, event: str) -> None:
         """Send an ``error`` event, unless this connection already had its share this second."""

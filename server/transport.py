@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -29,6 +30,8 @@ from shared.wire import MalformedPacket, TickwirePacket
 
 log = logging.getLogger(__name__)
 
+CLOSE_HANDSHAKE_SECONDS = 2.0  # how long a closing websocket waits for the client's reply
+
 Rejector = Callable[[str, str, str], None]
 
 
@@ -44,16 +47,22 @@ class PlainWebSocket(aiohttp_driver.WebSocket):
     async def __call__(self, environ: dict[str, Any]) -> WebSocketResponse:
         request = environ["aiohttp.request"]
         self._sock = WebSocketResponse(max_msg_size=self.server.max_http_buffer_size,
-                                       compress=False)
+                                       compress=False, timeout=CLOSE_HANDSHAKE_SECONDS)
         await self._sock.prepare(request)
         self.environ = environ
         socket = self.handler.__self__  # the Engine.IO socket this websocket serves
         if not socket.connected and isinstance(socket.queue, Outbox):
             socket.queue.attach(request.transport)
+            socket.queue.on_close_sent = self._close_soon
             await self._serve(socket)
         else:
             await self.handler(self)
         return self._sock
+
+    def _close_soon(self) -> None:
+        """The server closed the Engine.IO socket: close the websocket too, without waiting
+        for the client to do it (``_serve``'s pending read ends at once)."""
+        self._closing = asyncio.ensure_future(self._sock.close())
 
     async def _serve(self, socket: engineio.async_socket.AsyncSocket) -> None:
         server = self.server
@@ -133,6 +142,14 @@ class TickwireServer(socketio.AsyncServer):
             await super()._handle_eio_message(eio_sid, data)
         except MalformedPacket as error:
             self._reject(eio_sid, "bad_request", str(error))
+
+    async def close_connection(self, sid: str) -> None:
+        """Disconnect ``sid`` and close its Engine.IO connection too (``disconnect`` alone
+        only leaves the namespace and trusts the client to hang up)."""
+        eio_sid = self.manager.eio_sid_from_sid(sid, "/")
+        await self.disconnect(sid)
+        if eio_sid is not None:
+            await self.eio.disconnect(eio_sid)
 
     async def _handle_eio_disconnect(self, eio_sid: str, reason: Any) -> None:
         await super()._handle_eio_disconnect(eio_sid, reason)
