@@ -16,10 +16,10 @@ from aiohttp import web
 from aiohttp_sse import EventSourceResponse, sse_response
 
 from server.lobby import Lobby
+from shared.protocol import ROOM_FEED_PATH
 
 log = logging.getLogger(__name__)
 
-FEED_PATH = "/api/rooms/feed"
 FEED_EVENT = "rooms"
 POLL_SECONDS = 0.5  # how often the feed looks for changes
 SEND_TIMEOUT = 5.0  # a subscriber that takes longer to accept an event is dropped
@@ -106,5 +106,5 @@ async def _close_feed(app: web.Application) -> None:
 def add_http_api(app: web.Application, lobby: Lobby) -> None:
     """Route the HTTP API of ``lobby`` on ``app``."""
     app[ROOM_FEED] = RoomFeed(lobby)
-    app.router.add_get(FEED_PATH, _stream_rooms)
+    app.router.add_get(ROOM_FEED_PATH, _stream_rooms)
     app.on_shutdown.append(_close_feed)

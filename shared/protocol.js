@@ -10,6 +10,7 @@ export const STATE = Object.freeze({ ...spec.state });
 export const KEYFRAME = Object.freeze({ ...spec.keyframe });
 export const LIMITS = Object.freeze({ ...spec.limits });
 export const ERROR_MESSAGES = Object.freeze({ ...spec.errors });
+export const ROOM_FEED_PATH = spec.http.room_feed;
 
 /** Canonical form of a user-typed join code: upper case, all whitespace removed. */
 export function normalizeCode(raw) {

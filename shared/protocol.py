@@ -16,6 +16,7 @@ SPEC: dict[str, Any] = json.loads((Path(__file__).with_name("protocol.json")).re
 VERSION: int = SPEC["version"]
 CODE_ALPHABET: str = SPEC["code_alphabet"]
 ERROR_MESSAGES: dict[str, str] = SPEC["errors"]
+ROOM_FEED_PATH: str = SPEC["http"]["room_feed"]
 
 
 @dataclass(frozen=True, slots=True)

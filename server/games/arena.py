@@ -29,7 +29,7 @@ from shared.schema import (
     text,
 )
 
-SHIP, DRONE, BULLET = 0, 1, 2
+SHIP, DRONE, BULLET = RULES.kinds["ship"], RULES.kinds["drone"], RULES.kinds["bullet"]
 MOVE_BUDGET = 3  # moves a ship may bank, to absorb input jitter
 BENCH_HP_LOSS = 0.01  # bench mode: chance per entity per tick to lose 1 hp
 BENCH_SCORE_GAIN = 0.002  # bench mode: chance per entity per tick to gain 1 point

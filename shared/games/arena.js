@@ -8,7 +8,11 @@ import rules from "./arena.json" with { type: "json" };
 export const RULES = Object.freeze({ ...rules });
 
 /** Entity kinds, as the arena's `kind` field says. */
-export const KIND = Object.freeze({ SHIP: 0, DRONE: 1, BULLET: 2 });
+export const KIND = Object.freeze({
+  SHIP: rules.kinds.ship,
+  DRONE: rules.kinds.drone,
+  BULLET: rules.kinds.bullet,
+});
 
 /** Round a coordinate to the wire grid. */
 export function snap(value) {

@@ -30,6 +30,7 @@ class ArenaRules:
     bullet_damage: int
     respawn_delay: float
     round_end_pause: float
+    kinds: dict[str, int]
 
 
 RULES = ArenaRules(**json.loads(Path(__file__).with_name("arena.json").read_text()))
