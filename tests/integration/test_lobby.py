@@ -138,3 +138,12 @@ async def test_health_endpoint(tickwire):
 
 def _ships(mirror):
     return [e for e in mirror.view().values() if e["kind"] == 0]
+
+
+async def test_by_default_only_the_servers_own_origin_may_connect(tickwire):
+    handshake = tickwire.url + "/socket.io/?EIO=4&transport=polling"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(handshake, headers={"Origin": "https://evil.example"}) as refused:
+            assert refused.status == 400
+        async with http.get(handshake, headers={"Origin": tickwire.url}) as allowed:
+            assert allowed.status == 200

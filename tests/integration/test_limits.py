@@ -1,0 +1,64 @@
+"""Server-wide limits: connections, rooms, rooms per connection, origins, transport size."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from client import TickwireError
+from tests.conftest import config_with
+from tests.rawsocket import RawSocket
+
+
+@pytest.fixture
+def server_config():
+    return config_with(max_connections=3, max_rooms=2, max_rooms_per_connection=1,
+                       cors_origins="https://game.example")
+
+
+async def test_connections_beyond_the_limit_are_refused_cleanly(connect):
+    for i in range(3):
+        await connect(f"c{i}")
+    with pytest.raises(TickwireError) as refused:
+        await connect("one-too-many")
+    assert refused.value.code == "server_full"
+
+
+async def test_rooms_beyond_the_limits_are_refused(connect):
+    first, second = await connect("first"), await connect("second")
+    await first.create_room()
+    await first.leave()
+    with pytest.raises(TickwireError) as refused:
+        await first.create_room()  # its first room still lives (grace period)
+    assert refused.value.code == "rate_limited"
+    await second.create_room()
+    third = await connect("third")
+    with pytest.raises(TickwireError) as refused:
+        await third.create_room()
+    assert refused.value.code == "server_full"
+
+
+async def test_only_configured_origins_may_connect_from_a_browser(tickwire):
+    handshake = tickwire.url + "/socket.io/?EIO=4&transport=polling"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(handshake, headers={"Origin": "https://evil.example"}) as refused:
+            assert refused.status == 400
+        async with http.get(handshake, headers={"Origin": "https://game.example"}) as allowed:
+            assert allowed.status == 200
+            assert allowed.headers["Access-Control-Allow-Origin"] == "https://game.example"
+
+
+async def test_a_message_beyond_the_transport_limit_closes_only_that_connection(tickwire,
+                                                                              connect):
+    bystander = await connect("bystander")
+    await bystander.create_room()
+    raw = RawSocket(tickwire.url)
+    try:
+        await raw.open()
+        await raw.send_bytes(b"\x00" * 64_000)
+        with pytest.raises(ConnectionError):
+            await raw.next_packet()
+    finally:
+        await raw.close()
+    tick = bystander.mirror.tick
+    await bystander.wait_until(lambda m: m.tick > tick + 5)
