@@ -5,7 +5,8 @@
 // its acknowledged input. --probes K > 0 is the light mode for capacity runs: only K clients,
 // spread over the rooms, decode states; the others count frames without decoding them.
 // Prints "CONNECTED n/N", then "WINDOW_START" and "WINDOW_END" around the measured window,
-// then "RESULT {json}". Bounded in clients (5000) and time (--max-time, a hard exit).
+// then "RESULT {json}", and disconnects once a line arrives on stdin (or after 10 s).
+// Bounded in clients (5000) and time (--max-time, a hard exit).
 'use strict';
 const { parseArgs } = require('node:util');
 const { meter, percentile } = require('./clients/meter');
@@ -16,6 +17,7 @@ const MAX_CLIENTS = 5000;
 const CONNECT_CONCURRENCY = 20;
 const INPUT_SLOTS = 10; // 10 slots of 5 ms = one input per client every 50 ms
 const KEYFRAME_SAMPLES = 5; // probes that fetch a keyframe to measure its size
+const RELEASE_TIMEOUT_MS = 10000;
 
 const { values: args } = parseArgs({
   options: {
@@ -101,6 +103,17 @@ function summarize(clients, errors, connectSeconds, windowSeconds, cpuMicros, ke
   };
 }
 
+// Clients stay connected until the harness, which reads the server at WINDOW_END, writes a
+// line to our stdin (rooms that close when empty would otherwise be gone before it looks).
+function released() {
+  if (process.stdin.isTTY) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, RELEASE_TIMEOUT_MS);
+    const release = () => { clearTimeout(timer); resolve(); };
+    process.stdin.once('data', release).once('end', release);
+  });
+}
+
 async function main() {
   const hardStop = setTimeout(() => {
     console.error('loadgen: --max-time reached');
@@ -131,6 +144,7 @@ async function main() {
   const result = summarize(clients, errors, connectSeconds, windowSeconds, cpu.user + cpu.system,
                            keyframeBytes);
   console.log('RESULT ' + JSON.stringify(result));
+  await released();
   for (const client of clients) {
     try { client.close(); } catch { /* already gone */ }
   }

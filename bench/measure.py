@@ -98,12 +98,13 @@ def _drive(system: System, shape: Shape, clients: int, timing: Timing, port: int
             "--warmup", str(timing.warmup), "--duration", str(timing.duration),
             "--max-time", str(timing.max_time(clients)), "--probes", str(shape.probes)]
     loadgen = subprocess.Popen(procs.pinned(argv, LOADGEN_CPU), cwd=ROOT, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
     figures: dict[str, Any] = {}
     log: list[str] = []
     start: Sample | None = None
     try:
-        assert loadgen.stdout is not None
+        assert loadgen.stdin is not None and loadgen.stdout is not None
         for line in loadgen.stdout:
             line = line.strip()
             if line == "WINDOW_START":
@@ -111,6 +112,8 @@ def _drive(system: System, shape: Shape, clients: int, timing: Timing, port: int
             elif line == "WINDOW_END" and start is not None:
                 end = Sample.take(server_pid, metrics_url)
                 figures |= _window(system, start, end, server_pid)
+                loadgen.stdin.write("read\n")  # the clients may leave now
+                loadgen.stdin.flush()
             elif line.startswith("RESULT "):
                 figures |= json.loads(line.removeprefix("RESULT "))
             elif line and not line.startswith("CONNECTED ") and len(log) < LOG_LINES:
