@@ -58,4 +58,5 @@ def _capacity(axes: Any, entry: dict[str, Any], systems: list[str]) -> None:
     axes.axhline(95, linestyle="--", color="grey", linewidth=0.8)
     axes.set_xlabel("clients (rooms of 8 players + 16 NPCs); x = not held")
     axes.set_ylabel("server CPU % of one core")
+    axes.set_ylim(0, 105)
     axes.legend()
