@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 from aiohttp.test_utils import TestServer
 
-from client import TickwireClient
+from client import TickwireClient, TickwireError
 from server.app import LOBBY, build_app
 from server.config import ServerConfig
 from server.games import GAMES
@@ -69,6 +69,13 @@ async def connect(tickwire: RunningServer) -> AsyncIterator[ClientFactory]:
     for client in clients:
         if client.connected:
             await client.disconnect()
+
+
+async def refusal(attempt: Awaitable[object]) -> TickwireError:
+    """The error the server answers ``attempt`` with (fails the test if it succeeds)."""
+    with pytest.raises(TickwireError) as refused:
+        await attempt
+    return refused.value
 
 
 def record_server_digests(room: Room) -> dict[int, str]:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import aiohttp
-import pytest
 
-from client import TickwireError
 from shared.protocol import VERSION
+from tests.conftest import refusal
 
 
 async def test_private_room_is_joined_by_code_in_any_case(tickwire, connect):
@@ -39,18 +38,10 @@ async def test_unknown_code_full_room_and_double_join_are_refused(connect):
     host = await connect("host")
     created = await host.create_room(max_players=1)
     guest = await connect("guest")
-    with pytest.raises(TickwireError) as refused:
-        await guest.join(code="ZZZZZZ")
-    assert refused.value.code == "room_not_found"
-    with pytest.raises(TickwireError) as refused:
-        await guest.join(code=created.code)
-    assert refused.value.code == "room_full"
-    with pytest.raises(TickwireError) as refused:
-        await host.join(code=created.code)
-    assert refused.value.code == "already_in_room"
-    with pytest.raises(TickwireError) as refused:
-        await guest.join()
-    assert refused.value.code == "bad_request"
+    assert (await refusal(guest.join(code="ZZZZZZ"))).code == "room_not_found"
+    assert (await refusal(guest.join(code=created.code))).code == "room_full"
+    assert (await refusal(host.join(code=created.code))).code == "already_in_room"
+    assert (await refusal(guest.join())).code == "bad_request"
 
 
 async def test_private_rooms_stay_out_of_the_public_listing(connect):
@@ -103,9 +94,7 @@ async def test_an_empty_room_closes_after_its_grace_period(tickwire, connect):
     assert created.room["id"] not in tickwire.lobby.rooms
     assert created.room["id"] not in {r["id"] for r in await host.list_rooms()}
     other = await connect("late")
-    with pytest.raises(TickwireError) as refused:
-        await other.join(code=created.code)
-    assert refused.value.code == "room_not_found"
+    assert (await refusal(other.join(code=created.code))).code == "room_not_found"
 
 
 async def test_the_host_passes_on_when_the_host_leaves(connect):
@@ -118,16 +107,13 @@ async def test_the_host_passes_on_when_the_host_leaves(connect):
 
 
 async def test_wrong_protocol_version_is_refused_with_a_clear_error(tickwire, connect):
-    with pytest.raises(TickwireError) as refused:
-        await connect("old", protocol_version=VERSION + 1)
-    assert refused.value.code == "bad_version"
-    assert str(VERSION) in refused.value.message
+    error = await refusal(connect("old", protocol_version=VERSION + 1))
+    assert error.code == "bad_version"
+    assert str(VERSION) in error.message
 
 
 async def test_bad_display_name_is_refused(connect):
-    with pytest.raises(TickwireError) as refused:
-        await connect("<b>bold</b>")
-    assert refused.value.code == "bad_name"
+    assert (await refusal(connect("<b>bold</b>"))).code == "bad_name"
 
 
 async def test_health_endpoint(tickwire):

@@ -46,16 +46,24 @@ def test_diagonal_input_is_not_faster():
     assert math.hypot(x - 500, y - 500) <= RULES.player_speed * DT + RULES.position_step
 
 
-def test_a_kill_scores_during_a_round_and_the_victim_respawns():
-    arena = make_arena(npcs=0, score_limit=5)
+def duel(score_limit: int, started: bool = True) -> tuple[Arena, Player]:
+    """Ann at (100, 100) facing Bob at (150, 100), in a started round unless told otherwise."""
+    arena = make_arena(npcs=0, score_limit=score_limit)
     ann, bob = Player(1, "ann"), Player(2, "bob")
     arena.join(ann)
     arena.join(bob)
-    arena.start()
-    arena.step(1)
+    if started:
+        arena.start()
+        arena.step(1)
+    arena.ships[1].x = arena.ships[1].y = 100.0
+    arena.ships[2].x, arena.ships[2].y = 150.0, 100.0
+    return arena, ann
+
+
+def test_a_kill_scores_during_a_round_and_the_victim_respawns():
+    arena, ann = duel(score_limit=5)
     assert arena.phase == "playing"
     shooter, target = arena.ships[1], arena.ships[2]
-    shooter.x, shooter.y, target.x, target.y = 100.0, 100.0, 200.0, 100.0
     for tick in range(2, 200):
         arena.apply(ann, stick(aim=0.0, fire=True))
         arena.step(tick)
@@ -69,14 +77,7 @@ def test_a_kill_scores_during_a_round_and_the_victim_respawns():
 
 
 def test_the_round_ends_at_the_score_limit_with_a_winner():
-    arena = make_arena(npcs=0, score_limit=1)
-    ann, bob = Player(1, "ann"), Player(2, "bob")
-    arena.join(ann)
-    arena.join(bob)
-    arena.start()
-    arena.step(1)
-    arena.ships[1].x = arena.ships[1].y = 100.0
-    arena.ships[2].x, arena.ships[2].y = 150.0, 100.0
+    arena, ann = duel(score_limit=1)
     tick = 2
     while arena.phase == "playing" and tick < 200:
         arena.apply(ann, stick(fire=True))
@@ -87,12 +88,7 @@ def test_the_round_ends_at_the_score_limit_with_a_winner():
 
 
 def test_warmup_kills_do_not_score():
-    arena = make_arena(npcs=0)
-    ann, bob = Player(1, "ann"), Player(2, "bob")
-    arena.join(ann)
-    arena.join(bob)
-    arena.ships[1].x = arena.ships[1].y = 100.0
-    arena.ships[2].x, arena.ships[2].y = 150.0, 100.0
+    arena, ann = duel(score_limit=10, started=False)
     for tick in range(1, 200):
         arena.apply(ann, stick(fire=True))
         arena.step(tick)
