@@ -13,10 +13,11 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from shared.schema import Field, Quantized
+    from shared.schema import Field, InputField, Quantized
 
 Quantizer = Callable[[Any], tuple["Quantized", ...]]
 Differ = Callable[[Sequence["Quantized"], Sequence["Quantized"]], tuple[int, list["Quantized"]]]
+InputParser = Callable[[Any, int], tuple[int, dict[str, Any]]]
 
 
 def compile_quantizer(fields: Sequence[Field]) -> Quantizer:
@@ -48,7 +49,39 @@ def compile_differ(fields: Sequence[Field]) -> Differ:
     return _compile("\n".join(lines) + "\n", "change")
 
 
-def _compile(source: str, name: str) -> Any:
-    namespace: dict[str, Any] = {"_floor": math.floor, "_tau": math.tau}
+def compile_input_parser(fields: Sequence[InputField], explain: InputParser) -> InputParser:
+    """``parse(message, max_seq) -> (seq, values)`` for input messages ``[seq, v0, v1, ...]``.
+
+    The generated code only recognises good inputs; anything else goes to ``explain``, the
+    generic parser, which raises the precise error.
+    """
+    names = ", ".join(f"v{i}" for i in range(len(fields)))
+    checks = ["type(seq) is int", "0 < seq <= max_seq"]
+    values = []
+    for i, field in enumerate(fields):
+        value = f"v{i}"
+        if field.kind == "bool":
+            checks.append(f"(type({value}) is bool or (type({value}) is int and "
+                          f"({value} == 0 or {value} == 1)))")
+            values.append(f"{field.name!r}: bool({value})")
+            continue
+        types = f"type({value}) is int" if field.kind == "int" else (
+            f"(type({value}) is float or type({value}) is int)")
+        checks += [types, f"{field.low!r} <= {value} <= {field.high!r}"]
+        values.append(f"{field.name!r}: {value}")
+    unpack = f"seq, {names}, = message" if fields else "seq, = message"
+    source = (
+        "def parse(message, max_seq):\n"
+        f"    if type(message) is list and len(message) == {len(fields) + 1}:\n"
+        f"        {unpack}\n"
+        f"        if {' and '.join(checks)}:\n"
+        f"            return seq, {{{', '.join(values)}}}\n"
+        "    return _explain(message, max_seq)\n"
+    )
+    return _compile(source, "parse", _explain=explain)
+
+
+def _compile(source: str, name: str, **names: Any) -> Any:
+    namespace: dict[str, Any] = {"_floor": math.floor, "_tau": math.tau, **names}
     exec(compile(source, f"<tickwire {name}>", "exec"), namespace)
     return namespace[name]

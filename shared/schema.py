@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from shared.codegen import compile_differ, compile_quantizer
+from shared.codegen import compile_differ, compile_input_parser, compile_quantizer
 from shared.protocol import ProtocolError
 
 FieldKind = Literal["num", "angle", "str", "bool"]
@@ -195,13 +195,18 @@ class InputSchema:
     def __init__(self, *fields: InputField) -> None:
         self.fields = fields
         self.names = tuple(f.name for f in fields)
+        self.parse = compile_input_parser(fields, self.explain)
 
     def describe(self) -> list[list[Any]]:
         """Wire description ``[[name, kind, low, high], ...]`` sent to clients when they join."""
         return [[f.name, f.kind, f.low, f.high] for f in self.fields]
 
-    def parse(self, message: Any, max_seq: int) -> tuple[int, dict[str, Any]]:
-        """Validate ``[seq, value, ...]``; return ``(seq, {name: value})``."""
+    def explain(self, message: Any, max_seq: int) -> tuple[int, dict[str, Any]]:
+        """Validate ``[seq, value, ...]``; return ``(seq, {name: value})``.
+
+        ``parse`` does the same, compiled for this schema, and calls this for the exact error
+        whenever a message is not a good input.
+        """
         if not isinstance(message, list) or len(message) != len(self.fields) + 1:
             raise ProtocolError(
                 "bad_input", f"input must be a list [seq, {', '.join(self.names)}]"

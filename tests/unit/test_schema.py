@@ -105,3 +105,23 @@ def test_the_compiled_quantizer_matches_each_field(x, a, n, name, alive):
 def test_field_names_must_be_identifiers():
     with pytest.raises(ValueError):
         num("x; import os")
+
+
+values = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=True),
+                   st.text(max_size=3))
+
+
+near_good = st.tuples(st.integers(-1, 3), st.floats(-1.5, 1.5) | st.integers(-2, 2) | values,
+                      st.integers(-1, 4) | values, st.sampled_from([0, 1, 2, True, 0.0])
+                      ).map(list)
+
+
+@given(message=near_good | st.lists(values, max_size=5) | values)
+def test_the_compiled_input_parser_agrees_with_the_generic_one(message):
+    def outcome(parse):
+        try:
+            return parse(message, 2**31 - 1)
+        except ProtocolError as error:
+            return error.code, error.message
+
+    assert outcome(INPUTS.parse) == outcome(INPUTS.explain)
