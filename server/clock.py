@@ -1,21 +1,23 @@
 """The fixed-step scheduler that drives a room.
 
-Tick ``n`` is due at ``start + n * dt`` on the event loop's monotonic clock, so sleeping
-late once never shifts later ticks. A tick that starts more than a quarter of a step after
-its due time is counted as late. When the loop falls more than ``max_catch_up`` steps behind,
-the missed steps are skipped and counted rather than run back to back.
+Tick ``n`` is due at ``start + n * dt`` on the event loop's monotonic clock, so firing late
+once never shifts later ticks. A tick that starts more than a quarter of a step after its due
+time is counted as late. When the loop falls more than ``max_catch_up`` steps behind, the
+missed steps are skipped and counted rather than run back to back.
+
+Each tick is a plain event-loop timer callback: no task, no coroutine, nothing to await.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
 @dataclass(slots=True)
 class ClockStats:
-    """What a clock has seen: ticks run, ticks run late, steps skipped, worst lateness."""
+    """What clocks have seen: ticks run, ticks run late, steps skipped, worst lateness."""
 
     ticks: int = 0
     late: int = 0
@@ -24,7 +26,7 @@ class ClockStats:
 
 
 class FixedStepClock:
-    """Yields once per step of ``1 / rate`` seconds, without drift.
+    """Calls ``on_tick(lateness)`` once per step of ``1 / rate`` seconds, without drift.
 
     :param rate: steps per second.
     :param stats: where to count ticks; several clocks may share one.
@@ -36,28 +38,41 @@ class FixedStepClock:
         self.dt = 1.0 / rate
         self.max_catch_up = max_catch_up
         self.stats = stats if stats is not None else ClockStats()
+        self._on_tick: Callable[[float], None] = lambda lateness: None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._handle: asyncio.TimerHandle | None = None
+        self._start = 0.0
+        self._step = 0
 
-    async def ticks(self) -> AsyncIterator[float]:
-        """Yield each step's lateness in seconds, forever; stop by cancelling the consumer."""
-        loop = asyncio.get_running_loop()
-        dt = self.dt
-        stats = self.stats
-        start = loop.time()
-        step = 0
-        while True:
-            step += 1
-            due = start + step * dt
-            delay = due - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            lateness = loop.time() - due
-            stats.worst_lateness = max(stats.worst_lateness, lateness)
-            if lateness > dt * self.max_catch_up:
-                missed = int(lateness / dt)
-                stats.skipped += missed
-                step += missed
-                lateness -= missed * dt
-            if lateness > dt / 4:
-                stats.late += 1
-            stats.ticks += 1
-            yield lateness
+    def start(self, on_tick: Callable[[float], None]) -> None:
+        """Start calling ``on_tick`` on the running loop, first one step from now."""
+        self._on_tick = on_tick
+        self._loop = asyncio.get_running_loop()
+        self._start = self._loop.time()
+        self._step = 0
+        self._schedule()
+
+    def stop(self) -> None:
+        """No more ticks."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def _schedule(self) -> None:
+        self._step += 1
+        self._handle = self._loop.call_at(self._start + self._step * self.dt, self._fire)
+
+    def _fire(self) -> None:
+        dt, stats = self.dt, self.stats
+        lateness = self._loop.time() - (self._start + self._step * dt)
+        stats.worst_lateness = max(stats.worst_lateness, lateness)
+        if lateness > dt * self.max_catch_up:
+            missed = int(lateness / dt)
+            stats.skipped += missed
+            self._step += missed
+            lateness -= missed * dt
+        if lateness > dt / 4:
+            stats.late += 1
+        stats.ticks += 1
+        self._schedule()
+        self._on_tick(lateness)

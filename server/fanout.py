@@ -176,11 +176,19 @@ class FanoutManager(socketio.AsyncManager):
                    **kwargs: Any) -> None:
         """Emit to a room or one client; with a callback, python-socketio's own path."""
         room = to or room
-        if callback is not None or namespace not in self.rooms:
+        if callback is not None:
             await super().emit(event, data, namespace, room=room, skip_sid=skip_sid,
                                callback=callback, **kwargs)
             return
         arguments = list(data) if isinstance(data, tuple) else [] if data is None else [data]
+        self.fanout(event, arguments, namespace, room, skip_sid)
+
+    def fanout(self, event: str, arguments: list[Any], namespace: str, room: Any,
+               skip_sid: Any = None) -> None:
+        """Send an event to a room (or one client, or everyone when ``room`` is None) now:
+        one encode, one frame, one write per recipient."""
+        if namespace not in self.rooms:
+            return
         encoded = self.server.packet_class(
             sio_packet.EVENT, namespace=namespace, data=[event, *arguments]).encode()
         packet = FramedPacket(eio_packet.MESSAGE, encoded, event in self.droppable_events)

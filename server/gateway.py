@@ -62,7 +62,7 @@ class Gateway:
         lobby.on_room_closed = self.room_closed
         sio.on("connect", self.on_connect)
         sio.on("disconnect", self.on_disconnect)
-        sio.on(EVENTS.input, self.on_input)
+        sio.on_now(EVENTS.input, self.on_input)
         sio.on("*", self.on_unknown)
         self._request(EVENTS.create, CREATE, self.create)
         self._request(EVENTS.join, JOIN, self.join)

@@ -27,8 +27,8 @@ log = logging.getLogger(__name__)
 class Dispatcher(Protocol):
     """What a room needs from the network: four verbs, all addressed by Socket.IO ids."""
 
-    async def broadcast(self, room_id: str, event: str, payload: Any) -> None:
-        """Send one event to every member of a room (encoded once)."""
+    def broadcast(self, room_id: str, event: str, payload: Any) -> None:
+        """Send one event to every member of a room, encoded once, without waiting."""
 
     async def send(self, sid: str, event: str, payload: Any) -> None:
         """Send one event to one connection."""
@@ -108,7 +108,8 @@ class Room:
         self._status: dict[str, Any] = {}
         self._rebuild = False
         self._empty_since: float | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closing: asyncio.Future[None] | None = None
         self._closed_event = asyncio.Event()
         self.game = self._new_game()
         self.sync = StateSync(game_class.entity_schema)
@@ -116,26 +117,26 @@ class Room:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def launch(self) -> None:
-        """Start the tick loop on the running event loop."""
+        """Start ticking on the running event loop."""
+        self._loop = asyncio.get_running_loop()
         self._empty_since = self._now()
         if self.options.autostart:
             self.started = True
             self.game.start()
-        self._task = asyncio.create_task(self._run(), name=f"room-{self.id}")
+        self.clock.start(self._on_tick)
 
     async def close(self, code: str = "room_closed") -> None:
         """End the room: tell every member why, release them, stop ticking."""
         if self.closed:
             return
         self.closed = True
+        self.clock.stop()
         sids = list(self.roster.connected)
-        await self.dispatcher.broadcast(
+        self.dispatcher.broadcast(
             self.id, EVENTS.closed, {"code": code, "message": ERROR_MESSAGES[code]}
         )
         for sid in sids:
             await self.dispatcher.exit(sid, self.id)
-        if self._task is not None and self._task is not asyncio.current_task():
-            self._task.cancel()
         self._closed_event.set()
         self.on_closed(self, sids)
 
@@ -143,29 +144,30 @@ class Room:
         """Return once the room has closed."""
         await self._closed_event.wait()
 
-    async def _run(self) -> None:
+    def _on_tick(self, lateness: float) -> None:
+        began = time.perf_counter()
         try:
-            async for _lateness in self.clock.ticks():
-                began = time.perf_counter()
-                message = self._tick()
-                await self._publish_info()  # first, so names are known when entities arrive
-                await self.dispatcher.broadcast(self.id, EVENTS.state, message)
-                self.stats.observe_tick(time.perf_counter() - began)
-                if self._expired():
-                    await self.close("room_closed")
-                    return
-        except asyncio.CancelledError:
-            raise
+            message = self._tick()
+            self._publish_info()  # first, so names are known when entities arrive
+            self.dispatcher.broadcast(self.id, EVENTS.state, message)
         except Exception:
             log.exception("room %s: game failed at tick %d; closing the room", self.id, self.tick)
-            await self.close("game_error")
+            self._close_soon("game_error")
+            return
+        self.stats.observe_tick(time.perf_counter() - began)
+        if self._expired():
+            self._close_soon("room_closed")
 
-    async def _publish_info(self) -> None:
+    def _close_soon(self, code: str) -> None:
+        self.clock.stop()
+        self._closing = asyncio.ensure_future(self.close(code))
+
+    def _publish_info(self) -> None:
         status = self.game.status()
         if self.roster.changed or status != self._status:
             self._status = status
             self.roster.changed = False
-            await self.dispatcher.broadcast(self.id, EVENTS.room, self.info())
+            self.dispatcher.broadcast(self.id, EVENTS.room, self.info())
 
     def _expired(self) -> bool:
         if not self.roster.empty:
@@ -176,9 +178,9 @@ class Room:
             self._empty_since = now
         return now - self._empty_since >= self.options.empty_grace
 
-    @staticmethod
-    def _now() -> float:
-        return asyncio.get_running_loop().time()
+    def _now(self) -> float:
+        assert self._loop is not None, "launch() first"
+        return self._loop.time()
 
     # -- the tick ----------------------------------------------------------------------------
 

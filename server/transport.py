@@ -23,10 +23,11 @@ from aiohttp import WSMsgType
 from aiohttp.web import WebSocketResponse
 from engineio import packet as eio_packet
 from engineio.async_drivers import aiohttp as aiohttp_driver
+from socketio import packet as sio_packet
 
 from server.fanout import FanoutManager, Outbox, OutboxLimits
 from server.metrics import TrafficStats
-from shared.wire import MalformedPacket, TickwirePacket
+from shared.wire import MalformedPacket, TickwirePacket, unpack
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +66,17 @@ class PlainWebSocket(aiohttp_driver.WebSocket):
         self._closing = asyncio.ensure_future(self._sock.close())
 
     async def _serve(self, socket: engineio.async_socket.AsyncSocket) -> None:
+        """Read until the client or the server closes. A silent client is closed by
+        Engine.IO's heartbeat check, which ends the read through ``_close_soon``."""
         server = self.server
         socket.connected = socket.upgraded = True
-        idle_limit = server.ping_interval + server.ping_timeout
+        dispatch_now = server.dispatch_now
         reason = server.reason.TRANSPORT_CLOSE
         try:
             while not socket.closed:
-                message = await self._sock.receive(idle_limit)
+                message = await self._sock.receive()
+                if message.type is WSMsgType.BINARY and dispatch_now(socket.sid, message.data):
+                    continue
                 if message.type not in (WSMsgType.BINARY, WSMsgType.TEXT):
                     break
                 try:
@@ -83,21 +88,24 @@ class PlainWebSocket(aiohttp_driver.WebSocket):
                     break
                 except engineio.exceptions.SocketIsClosedError:
                     break
-        except TimeoutError:
-            reason = server.reason.PING_TIMEOUT
         finally:
             await socket.close(wait=False, abort=True, reason=reason)
             await self._sock.close()
 
 
 class EngineServer(engineio.AsyncServer):
-    """Engine.IO server with ``PlainWebSocket`` and bounded ``Outbox`` send queues."""
+    """Engine.IO server with ``PlainWebSocket`` and bounded ``Outbox`` send queues.
+
+    ``dispatch_now(eio_sid, data)`` may handle a websocket message before Engine.IO and
+    Socket.IO look at it; it returns False for anything it leaves to them.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._async = {**self._async, "websocket": PlainWebSocket}
         self.outbox_limits = OutboxLimits()
         self.traffic = TrafficStats()
+        self.dispatch_now: Callable[[str, bytes], bool] = lambda eio_sid, data: False
 
     def create_queue(self, *args: Any, **kwargs: Any) -> Outbox:
         """Each socket's send queue."""
@@ -106,6 +114,10 @@ class EngineServer(engineio.AsyncServer):
 
 class TickwireServer(socketio.AsyncServer):
     """python-socketio's ``AsyncServer`` with Tickwire's packet class and message bounds.
+
+    Handlers registered with ``on_now`` are synchronous and only enqueue; websocket
+    connections call them straight from their read loop, skipping five layers of dispatch
+    (the same handler is registered normally too, for long-polling and anything unusual).
 
     :param max_event_bytes: largest accepted message; bigger ones are refused with an error.
     :param traffic: counters of messages in and out.
@@ -123,7 +135,36 @@ class TickwireServer(socketio.AsyncServer):
         self.traffic = traffic
         self.eio.outbox_limits = outbox_limits
         self.eio.traffic = traffic
+        self.eio.dispatch_now = self._dispatch_now
         self.on_rejected: Rejector = lambda sid, code, message: None
+        self._immediate: dict[str, Callable[[str, Any], None]] = {}
+
+    def on_now(self, event: str, handler: Callable[[str, Any], None]) -> None:
+        """Register an enqueue-only ``handler(sid, payload)`` for ``event`` (see above)."""
+        self.on(event, handler)
+        self._immediate[event] = handler
+
+    def _dispatch_now(self, eio_sid: str, data: bytes) -> bool:
+        if not data or len(data) > self.max_event_bytes:
+            return False
+        try:
+            packet = unpack(data)
+        except MalformedPacket:
+            return False
+        if (type(packet) is not dict or packet.get("type") != sio_packet.EVENT
+                or packet.get("nsp") != "/" or "id" in packet):
+            return False
+        event = packet.get("data")
+        if type(event) is not list or len(event) != 2 or type(event[0]) is not str:
+            return False
+        handler = self._immediate.get(event[0])
+        sid = self.manager.sid_from_eio_sid(eio_sid, "/") if handler else None
+        if sid is None or not self.manager.is_connected(sid, "/"):
+            return False
+        self.traffic.messages_in += 1
+        self.traffic.bytes_in += len(data)
+        handler(sid, event[1])
+        return True
 
     def _engineio_server_class(self) -> type[engineio.AsyncServer]:
         return EngineServer
@@ -172,8 +213,8 @@ class SocketDispatcher:
     def __init__(self, sio: socketio.AsyncServer) -> None:
         self.sio = sio
 
-    async def broadcast(self, room_id: str, event: str, payload: Any) -> None:
-        await self.sio.emit(event, payload, to=room_id)
+    def broadcast(self, room_id: str, event: str, payload: Any) -> None:
+        self.sio.manager.fanout(event, [payload], "/", room_id)
 
     async def send(self, sid: str, event: str, payload: Any) -> None:
         await self.sio.emit(event, payload, to=sid)

@@ -35,15 +35,19 @@ class TickwirePacket(MsgPackPacket):
 
     def decode(self, encoded_packet: bytes) -> None:
         """Decode a received packet."""
-        try:
-            decoded = msgpack.unpackb(
-                encoded_packet, strict_map_key=False, ext_hook=self.__class__.ext_hook,
-                max_str_len=_CAP, max_bin_len=_CAP, max_array_len=_CAP, max_map_len=_CAP,
-                max_ext_len=_CAP,
-            )
-        except (ValueError, TypeError, msgpack.StackError) as error:
-            raise MalformedPacket(f"not a msgpack Socket.IO packet: {error}") from None
-        self.packet_type, self.data, self.id, self.namespace = _checked(decoded)
+        self.packet_type, self.data, self.id, self.namespace = _checked(
+            unpack(encoded_packet, self.__class__.ext_hook))
+
+
+def unpack(encoded: bytes, ext_hook: Any = msgpack.ExtType) -> Any:
+    """msgpack-decode received bytes with integer keys allowed and container sizes bounded."""
+    try:
+        return msgpack.unpackb(
+            encoded, strict_map_key=False, ext_hook=ext_hook, max_str_len=_CAP,
+            max_bin_len=_CAP, max_array_len=_CAP, max_map_len=_CAP, max_ext_len=_CAP,
+        )
+    except (ValueError, TypeError, msgpack.StackError) as error:
+        raise MalformedPacket(f"not a msgpack Socket.IO packet: {error}") from None
 
 
 def _checked(decoded: Any) -> tuple[int, Any, int | None, str]:
