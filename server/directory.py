@@ -49,8 +49,9 @@ class RoomDirectory(Protocol):
     async def by_id(self, room_id: str) -> RoomListing | None:
         """The room with this id."""
 
-    async def public(self, game: str | None = None, limit: int = 100) -> list[RoomListing]:
-        """Public rooms, optionally of one game."""
+    async def public(self, game: str | None = None, limit: int = 100,
+                     open_only: bool = False) -> list[RoomListing]:
+        """Public rooms, optionally only of one game and only those with a free seat."""
 
 
 class MemoryDirectory:
@@ -83,8 +84,11 @@ class MemoryDirectory:
     async def by_id(self, room_id: str) -> RoomListing | None:
         return self._by_id.get(room_id)
 
-    async def public(self, game: str | None = None, limit: int = 100) -> list[RoomListing]:
+    async def public(self, game: str | None = None, limit: int = 100,
+                     open_only: bool = False) -> list[RoomListing]:
         rooms = (
-            r for r in self._by_id.values() if r.public and (game is None or r.game == game)
+            r for r in self._by_id.values()
+            if r.public and (game is None or r.game == game)
+            and not (open_only and r.players >= r.max_players)
         )
         return [r for _, r in zip(range(limit), rooms, strict=False)]

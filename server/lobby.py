@@ -127,7 +127,7 @@ class Lobby:
         """The fullest public room of this game (and these settings) with a free seat, or a
         new public room that starts right away."""
         best: Room | None = None
-        for listing in await self.directory.public(request.game):
+        for listing in await self.directory.public(request.game, open_only=True):
             room = self.rooms.get(listing.id)
             if (room is None or room.closed or room.player_count >= room.options.max_players
                     or any(room.settings.get(k) != v for k, v in request.settings.items())):

@@ -6,6 +6,7 @@ import asyncio
 
 import aiohttp
 
+from server.lobby import RoomRequest
 from shared.protocol import VERSION
 from tests.conftest import refusal
 
@@ -133,3 +134,17 @@ async def test_by_default_only_the_servers_own_origin_may_connect(tickwire):
             assert refused.status == 400
         async with http.get(handshake, headers={"Origin": tickwire.url}) as allowed:
             assert allowed.status == 200
+
+
+async def test_quick_join_finds_the_open_room_among_many_full_ones(tickwire, connect):
+    """Regression: with more full public rooms than one listing page, quick join opened a new
+    room for every player."""
+    for index in range(120):
+        await tickwire.lobby.create(f"filler{index}", RoomRequest(public=True, max_players=1))
+    for room in list(tickwire.lobby.rooms.values()):
+        room.admit(f"seat-{room.id}", "filler", spectate=False)
+        tickwire.lobby.publish(room)
+    first, second = await connect("first"), await connect("second")
+    opened = await first.quick_join(max_players=2)
+    joined = await second.quick_join(max_players=2)
+    assert joined.room["id"] == opened.room["id"]
