@@ -26,6 +26,7 @@ from engineio.async_drivers import aiohttp as aiohttp_driver
 from socketio import packet as sio_packet
 
 from server.fanout import FanoutManager, Outbox, OutboxLimits
+from server.fastlane import FrameSplitter
 from server.metrics import TrafficStats
 from shared.wire import MalformedPacket, TickwirePacket, unpack
 
@@ -40,10 +41,13 @@ class PlainWebSocket(aiohttp_driver.WebSocket):
     """python-engineio's aiohttp WebSocket without permessage-deflate.
 
     A connection that starts as a websocket (the normal case) is served by ``_serve``: its
-    outbox writes straight to the socket, and messages are read and dispatched in this one
-    task. python-engineio's own handler, kept for connections upgraded from long-polling,
-    starts a task per received message plus a writer task per connection.
+    outbox writes straight to the socket, inputs are handled as their frames arrive
+    (``server.fastlane``), and other messages are read and dispatched in this one task.
+    python-engineio's own handler, kept for connections upgraded from long-polling, starts a
+    task per received message plus a writer task per connection.
     """
+
+    _reading = False  # True while ``_serve`` waits for the next message
 
     async def __call__(self, environ: dict[str, Any]) -> WebSocketResponse:
         request = environ["aiohttp.request"]
@@ -55,10 +59,28 @@ class PlainWebSocket(aiohttp_driver.WebSocket):
         if not socket.connected and isinstance(socket.queue, Outbox):
             socket.queue.attach(request.transport)
             socket.queue.on_close_sent = self._close_soon
+            self._open_fast_lane(request, socket)
             await self._serve(socket)
         else:
             await self.handler(self)
         return self._sock
+
+    def _open_fast_lane(self, request: Any, socket: engineio.async_socket.AsyncSocket) -> None:
+        """Put a ``FrameSplitter`` in front of aiohttp's parser for this connection. It relies
+        on two private aiohttp attributes; without them the connection keeps aiohttp's own
+        path, unchanged."""
+        protocol = request.protocol
+        parser = getattr(protocol, "_payload_parser", None)
+        queue = getattr(self._sock, "_reader", None)
+        if parser is None or not hasattr(queue, "_buffer"):
+            log.warning("aiohttp internals changed: inputs take the slow path")
+            return
+        dispatch_now, sid = self.server.dispatch_now, socket.sid
+        protocol._payload_parser = FrameSplitter(
+            parser,
+            idle=lambda: self._reading and not queue._buffer,
+            dispatch=lambda payload: dispatch_now(sid, payload),
+        )
 
     def _close_soon(self) -> None:
         """The server closed the Engine.IO socket: close the websocket too, without waiting
@@ -74,7 +96,9 @@ class PlainWebSocket(aiohttp_driver.WebSocket):
         reason = server.reason.TRANSPORT_CLOSE
         try:
             while not socket.closed:
+                self._reading = True
                 message = await self._sock.receive()
+                self._reading = False
                 if message.type is WSMsgType.BINARY and dispatch_now(socket.sid, message.data):
                     continue
                 if message.type not in (WSMsgType.BINARY, WSMsgType.TEXT):

@@ -30,6 +30,7 @@ from shared.schema import (
 )
 
 SHIP, DRONE, BULLET = RULES.kinds["ship"], RULES.kinds["drone"], RULES.kinds["bullet"]
+WORLD = float(RULES.world)
 MOVE_BUDGET = 3  # moves a ship may bank, to absorb input jitter
 BENCH_HP_LOSS = 0.01  # bench mode: chance per entity per tick to lose 1 hp
 BENCH_SCORE_GAIN = 0.002  # bench mode: chance per entity per tick to gain 1 point
@@ -221,19 +222,21 @@ class Arena(Game):
                 ship.cooldown = RULES.fire_cooldown
                 self.entities[self.new_id()] = Bullet(owner, ship.x, ship.y, ship.angle)
 
-    def _walk(self, drone: Drone, dt: float) -> None:
-        drone.heading += self.rng.random() - 0.5
-        distance = RULES.npc_speed * dt
-        nx = drone.x + math.cos(drone.heading) * distance
-        ny = drone.y + math.sin(drone.heading) * distance
-        if not (0 <= nx <= RULES.world and 0 <= ny <= RULES.world):
-            drone.heading += math.pi
-        drone.x, drone.y = clamp(nx), clamp(ny)
+    def _walk(self, drone: Drone, distance: float) -> None:
+        """Random walk: turn a little, step ``distance``, bounce off the walls."""
+        heading = drone.heading + self.rng.random() - 0.5
+        x = drone.x + math.cos(heading) * distance
+        y = drone.y + math.sin(heading) * distance
+        if not (0.0 <= x <= WORLD and 0.0 <= y <= WORLD):
+            heading += math.pi
+            x, y = clamp(x), clamp(y)
+        drone.heading, drone.x, drone.y = heading, x, y
 
     def _step_drones(self, dt: float) -> None:
+        distance = RULES.npc_speed * dt
         for body in self.entities.values():
             if body.kind == DRONE:
-                self._walk(body, dt)
+                self._walk(body, distance)
 
     def _step_bullets(self, dt: float) -> None:
         targets = [(eid, body) for eid, body in self.entities.items()
@@ -277,13 +280,17 @@ class Arena(Game):
 
     def _step_bench(self, dt: float) -> None:
         rng = self.rng.random
+        walk = self._walk
         speed = RULES.player_speed * dt
+        distance = RULES.npc_speed * dt
         for body in self.entities.values():
             if body.kind == SHIP:
-                body.x = clamp(body.x + body.dx * speed)
-                body.y = clamp(body.y + body.dy * speed)
+                x, y = body.x + body.dx * speed, body.y + body.dy * speed
+                if not (0.0 <= x <= WORLD and 0.0 <= y <= WORLD):
+                    x, y = clamp(x), clamp(y)
+                body.x, body.y = x, y
             else:
-                self._walk(body, dt)
+                walk(body, distance)
             if rng() < BENCH_HP_LOSS:
                 body.hp = body.hp - 1 if body.hp > 1 else RULES.player_hp
             if rng() < BENCH_SCORE_GAIN:

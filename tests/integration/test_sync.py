@@ -5,7 +5,12 @@ from __future__ import annotations
 import asyncio
 import random
 
+import msgpack
+
+from shared.protocol import STATE
 from tests.conftest import record_client_digests, record_server_digests
+from tests.rawsocket import RawSocket
+from tests.unit.test_fastlane import client_frame
 
 
 async def play(client, ticks: int, rng: random.Random, tick_rate: int = 20) -> None:
@@ -134,3 +139,26 @@ async def test_long_polling_and_upgraded_clients_stay_in_sync(tickwire, connect)
         assert all(seen[tick] == server_digests[tick] for tick in compared)
     assert upgrader.sio.transport() == "websocket"
     assert poller.sio.transport() == "polling"
+
+
+async def test_a_request_and_an_input_in_one_segment_keep_their_order(tickwire):
+    """The input fast lane must not overtake a request that arrived just before it."""
+    raw = RawSocket(tickwire.url)
+    try:
+        await raw.open()
+        create = msgpack.packb({"type": 2, "nsp": "/", "data": ["create", {}], "id": 1})
+        first_input = msgpack.packb({"type": 2, "nsp": "/",
+                                     "data": ["i", [1, 1.0, 0.0, 0.0, False]]})
+        transport = raw.ws._response.connection.transport
+        transport.write(client_frame(2, create) + client_frame(2, first_input))
+        answer = await raw.next_packet()
+        assert answer["type"] == 3 and answer["data"][0]["ok"], answer
+        player_id = answer["data"][0]["player_id"]
+        while True:
+            event, payload = (await raw.next_packet())["data"][:2]
+            assert event != "error", payload  # e.g. not_in_room had the input gone first
+            acks = payload[STATE.acks] if event == "s" and len(payload) > STATE.acks else []
+            if player_id in acks[0::2]:
+                break
+    finally:
+        await raw.close()
