@@ -48,7 +48,8 @@ def scrape(url: str) -> Scrape:
 
 
 def tick_figures(prefix: str, start: Scrape, end: Scrape) -> dict[str, float | int | None]:
-    """Rooms, ticks held (run / due), ticks on time, tick duration p50/p99/max in ms.
+    """Rooms, ticks held (run / due), ticks on time (started at most a quarter step late),
+    ticks within their step (started before the next was due), tick duration p50/p99/max ms.
 
     ``max`` is the upper bound of the slowest tick's histogram bucket (None past the last
     finite bound); a server without a late-tick counter has every tick it ran on time.
@@ -63,12 +64,14 @@ def tick_figures(prefix: str, start: Scrape, end: Scrape) -> dict[str, float | i
 
     ran = grown("ticks_total") or 0
     late = grown("ticks_late_total")
+    overrun = grown("ticks_overrun_total")
     counts = _bucket_deltas(start.tick_buckets(), end.tick_buckets())
     return {
         "rooms": int(rooms),
         "ticks_held": round(ran / due, 3) if due else None,
         "ticks_on_time": round((ran - (late or 0)) / due, 3) if due else None,
         "ticks_late": None if late is None else int(late),
+        "ticks_within_step": round((ran - (overrun or 0)) / due, 3) if due else None,
         "tick_p50_ms": _ms(_quantile(counts, 0.5)),
         "tick_p99_ms": _ms(_quantile(counts, 0.99)),
         "tick_max_ms": _ms(_slowest(counts)),

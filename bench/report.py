@@ -10,7 +10,8 @@ from bench.shapes import misses
 
 PRIMARY, REFERENCE = "tickwire", "colyseus"
 FIGURES = (
-    "clients", "rooms", "ticks_held", "ticks_on_time", "ticks_late", "tick_p50_ms", "tick_p99_ms",
+    "clients", "rooms", "ticks_held", "ticks_on_time", "ticks_late", "ticks_within_step",
+    "tick_p50_ms", "tick_p99_ms",
     "tick_max_ms", "server_cpu_pct", "server_rss_mb", "bytes_per_client_s", "bytes_per_msg",
     "msgs_per_client_s", "msgs_per_client_s_min", "state_bytes", "keyframe_bytes",
     "delta_to_keyframe", "lat_p50_ms", "lat_p95_ms", "lat_p99_ms", "loadgen_cpu_pct",
@@ -26,7 +27,8 @@ TARGETS = (
     ("ticks run on time >= 99.5%", "S2", "ticks_on_time", True, 0.995),
     ("server RSS <= 60 MB", "S2", "server_rss_mb", False, 60),
 )
-LEVEL_FIGURES = ("clients", "server_cpu_pct", "ticks_on_time", "msgs_per_client_s_min",
+LEVEL_FIGURES = ("clients", "server_cpu_pct", "ticks_on_time", "ticks_within_step",
+                 "msgs_per_client_s_min",
                  "lat_p95_ms", "bytes_per_client_s", "server_rss_mb", "loadgen_cpu_pct",
                  "other_load_cpu0_pct", "other_load_cpu1_pct")
 
@@ -111,7 +113,8 @@ def _cpu(figures: dict[str, Any]) -> str:
 COLUMNS: tuple[Column, ...] = (
     ("clients", _fmt("clients", digits=0)),
     ("rooms", _fmt("rooms", digits=0)),
-    ("ticks held / on time", _fmt("ticks_held", "ticks_on_time", digits=3)),
+    ("ticks held / on time / within step",
+     _fmt("ticks_held", "ticks_on_time", "ticks_within_step", digits=3)),
     ("tick p50 / p99 / max ms", _fmt("tick_p50_ms", "tick_p99_ms", "tick_max_ms", digits=2)),
     ("server CPU %", _cpu),
     ("RSS MB", _fmt("server_rss_mb")),

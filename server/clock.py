@@ -2,8 +2,9 @@
 
 Tick ``n`` is due at ``start + n * dt`` on the event loop's monotonic clock, so firing late
 once never shifts later ticks. A tick that starts more than a quarter of a step after its due
-time is counted as late. When the loop falls more than ``max_catch_up`` steps behind, the
-missed steps are skipped and counted rather than run back to back.
+time is counted as late, and one that starts a whole step late (after the next one was due)
+as overrun. When the loop falls more than ``max_catch_up`` steps behind, the missed steps are
+skipped and counted rather than run back to back.
 
 Each tick is a plain event-loop timer callback: no task, no coroutine, nothing to await.
 """
@@ -17,10 +18,12 @@ from dataclasses import dataclass
 
 @dataclass(slots=True)
 class ClockStats:
-    """What clocks have seen: ticks run, ticks run late, steps skipped, worst lateness."""
+    """What clocks have seen: ticks run, run late (a quarter step), overrun (a whole step),
+    steps skipped, worst lateness."""
 
     ticks: int = 0
     late: int = 0
+    overrun: int = 0
     skipped: int = 0
     worst_lateness: float = 0.0
 
@@ -66,6 +69,8 @@ class FixedStepClock:
         dt, stats = self.dt, self.stats
         lateness = self._loop.time() - (self._start + self._step * dt)
         stats.worst_lateness = max(stats.worst_lateness, lateness)
+        if lateness >= dt:
+            stats.overrun += 1
         if lateness > dt * self.max_catch_up:
             missed = int(lateness / dt)
             stats.skipped += missed

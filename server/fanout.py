@@ -195,7 +195,11 @@ class FanoutManager(socketio.AsyncManager):
         skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
         sockets = self.server.eio.sockets
         sent = 0
-        for sid, eio_sid in self.get_participants(namespace, room):
+        # one room (or one client): walk its members as they are; no copy is needed since
+        # nothing joins or leaves while we send
+        members = self.rooms[namespace].get(room, {}).items() if isinstance(
+            room, str | None) else self.get_participants(namespace, room)
+        for sid, eio_sid in members:
             socket = sockets.get(eio_sid)
             if socket is not None and not socket.closed and sid not in skip:
                 socket.queue.put_nowait(packet)

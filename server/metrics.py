@@ -72,7 +72,10 @@ class Metrics:
         """Prometheus collector protocol: the counters and gauges as of now."""
         clock, inputs, traffic = self.stats.clock, self.stats.inputs, self.stats.traffic
         yield _counter("tickwire_ticks", "Room ticks run", clock.ticks)
-        yield _counter("tickwire_ticks_late", "Room ticks that started late", clock.late)
+        yield _counter("tickwire_ticks_late", "Room ticks that started a quarter step late",
+                       clock.late)
+        yield _counter("tickwire_ticks_overrun", "Room ticks that started a whole step late",
+                       clock.overrun)
         yield _counter("tickwire_ticks_skipped", "Room ticks skipped after a stall", clock.skipped)
         yield _counter("tickwire_inputs_applied", "Inputs applied by games", inputs.applied)
         dropped = CounterMetricFamily("tickwire_inputs_dropped", "Inputs dropped, by reason",

@@ -68,7 +68,8 @@ class Field:
     def quantize_source(self, value: str) -> str:
         """Python expression computing ``quantize(value)`` (for ``shared.codegen``)."""
         if self.kind == "num":
-            return f"_floor({value} / {self.step!r} + 0.5)"
+            scaled = value if self.step == 1 else f"{value} / {self.step!r}"  # same result
+            return f"_floor({scaled} + 0.5)"
         if self.kind == "angle":
             return f"_floor({value} / _tau * {self.modulus} + 0.5) % {self.modulus}"
         if self.kind == "str":

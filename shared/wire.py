@@ -20,6 +20,9 @@ _ALLOWED_TYPES = frozenset({sio_packet.CONNECT, sio_packet.DISCONNECT, sio_packe
                             sio_packet.ACK, sio_packet.CONNECT_ERROR})
 
 
+_PACKER = msgpack.Packer()
+
+
 class MalformedPacket(ValueError):
     """Bytes that are not a well-formed Socket.IO msgpack packet."""
 
@@ -32,6 +35,10 @@ class TickwirePacket(MsgPackPacket):
     a huge container, and the shape checks turn any malformed packet into ``MalformedPacket``
     before python-socketio looks inside it.
     """
+
+    def encode(self) -> bytes:
+        """Encode the packet for transmission (with one reused packer)."""
+        return _PACKER.pack(self._to_dict())
 
     def decode(self, encoded_packet: bytes) -> None:
         """Decode a received packet."""
