@@ -132,6 +132,7 @@ class TickwireClient:
         async with asyncio.timeout(REQUEST_TIMEOUT):
             while self.sio.connected:
                 await asyncio.sleep(0.01)
+        await self.sio.disconnect()  # releases the dead connection's HTTP session
 
     async def reconnect(self, url: str | None = None) -> Joined:
         """Connect again and resume the held seat with the last reconnection token."""

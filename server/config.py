@@ -31,6 +31,7 @@ class ServerConfig:
     :param max_requests_per_second: other events one connection may send; more are refused.
     :param flood_seconds: how long a connection may keep exceeding its limits before it is
         disconnected.
+    :param flood_refusals: how many refused messages in a row disconnect it sooner.
     :param joins_per_minute: create/join/quick/resume attempts per connection.
     :param joins_per_minute_per_address: the same per client address (stops code guessing).
     :param cors_origins: origins allowed to connect from a browser: empty for the server's own
@@ -55,6 +56,7 @@ class ServerConfig:
     max_inputs_per_second: int = 60
     max_requests_per_second: int = 20
     flood_seconds: float = 3.0
+    flood_refusals: int = 1000
     joins_per_minute: int = 30
     joins_per_minute_per_address: int = 120
     cors_origins: str = ""

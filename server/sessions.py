@@ -31,13 +31,16 @@ class Session:
     errors_dropped: int = 0
     flooding_since: float = 0.0
     last_refusal: float = 0.0
+    refusals: int = 0
 
 
 class Limiter:
     """Makes sessions with their buckets, keeps the per-address join limit, and spots floods.
 
-    A connection whose messages keep being refused for ``flood_seconds`` (no pause of a
-    second or more in between) is flooding and gets disconnected.
+    A connection whose messages keep being refused (no pause of a second or more in between)
+    for ``flood_seconds``, or ``flood_refusals`` times, is flooding and gets disconnected: the
+    first catches a client a little over its limits, the second a firehose before it costs
+    everyone else their ticks.
     """
 
     def __init__(self, config: ServerConfig) -> None:
@@ -59,12 +62,15 @@ class Limiter:
         )
 
     def flooding(self, session: Session) -> bool:
-        """Record one refused message; True once refusals have gone on too long."""
+        """Record one refused message; True once refusals have gone on too long or too many."""
         now = time.monotonic()
         if now - session.last_refusal > 1.0:
             session.flooding_since = now
+            session.refusals = 0
         session.last_refusal = now
-        return now - session.flooding_since > self.config.flood_seconds
+        session.refusals += 1
+        return (now - session.flooding_since > self.config.flood_seconds
+                or session.refusals > self.config.flood_refusals)
 
     def check_join(self, session: Session) -> None:
         """Refuse a create/join attempt over the connection's or the address's allowance."""

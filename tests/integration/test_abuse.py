@@ -63,7 +63,11 @@ def rss_bytes() -> int:
     raise AssertionError("no VmRSS")
 
 
-async def test_an_input_flood_is_throttled_then_cut_off(tickwire, connect):
+async def flood_beside_a_good_player(tickwire, connect, inputs_per_burst: int
+                                     ) -> tuple[list[int], float]:
+    """A flooder and a well-behaved player share a room. The flooder sends bursts of
+    ``inputs_per_burst`` inputs every 10 ms until it is cut (at most 10 s). Returns the ticks
+    the good player saw (checked to be consecutive) and how long the flooder lasted."""
     good = await connect("good")
     created = await good.create_room(settings={"npcs": 4})
     flooder = await connect("flooder")
@@ -78,24 +82,38 @@ async def test_an_input_flood_is_throttled_then_cut_off(tickwire, connect):
     async def flood():
         sent, began = 0, time.monotonic()
         while flooder.connected and time.monotonic() - began < 10:
-            sent += 1
-            await flooder.sio.emit("i", [sent, 1.0, 0.0, 0.0, False])
-            if sent % 50 == 0:
-                await asyncio.sleep(0)
-        return sent / (time.monotonic() - began)
+            for _ in range(inputs_per_burst):
+                sent += 1
+                await flooder.sio.emit("i", [sent, 1.0, 0.0, 0.0, False])
+            await asyncio.sleep(0.01)
+        return time.monotonic() - began
 
-    traffic = tickwire.lobby.stats.traffic
-    received_before, began = traffic.messages_in, time.monotonic()
-    rate, _ = await asyncio.gather(flood(), play_well())
-    arrived = (traffic.messages_in - received_before) / (time.monotonic() - began)
+    lasted, _ = await asyncio.gather(flood(), play_well())
     assert not flooder.connected
     assert any(e["code"] == "rate_limited" for e in flooder.errors)
-    assert tickwire.lobby.stats.inputs.rate_limited > 0
-    print(f"flood: {rate:.0f} inputs/s emitted, {arrived:.0f} messages/s reached the server,"
-          f" held for {len(ticks)} ticks, then cut")
-    assert len(ticks) > 40  # throttled for about three seconds before the cut
     assert ticks == list(range(ticks[0], ticks[0] + len(ticks)))  # not one tick missed
     assert good.resyncs == 0
+    return ticks, lasted
+
+
+async def test_a_client_a_little_over_its_input_limit_is_throttled_then_cut(tickwire,
+                                                                           connect):
+    # about 100 inputs/s against an allowance of 40/s: the excess is dropped for three
+    # seconds, then the connection goes
+    ticks, lasted = await flood_beside_a_good_player(tickwire, connect, inputs_per_burst=1)
+    assert tickwire.lobby.stats.inputs.rate_limited > 100
+    assert 2.5 < lasted < 6
+    assert len(ticks) > 40
+
+
+async def test_a_firehose_is_cut_at_once(tickwire, connect):
+    traffic = tickwire.lobby.stats.traffic
+    received_before = traffic.messages_in
+    _, lasted = await flood_beside_a_good_player(tickwire, connect, inputs_per_burst=500)
+    print(f"firehose cut after {lasted:.2f} s and {traffic.messages_in - received_before}"
+          " messages")
+    assert lasted < 2
+    assert tickwire.lobby.stats.inputs.rate_limited > 900
 
 
 async def test_guessing_join_codes_is_rate_limited_per_address(tickwire, connect):
