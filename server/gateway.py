@@ -19,6 +19,7 @@ from server.config import ServerConfig
 from server.lobby import Lobby, RoomRequest
 from server.requests import Arg, Shape
 from server.room import Room
+from server.roster import Member
 from server.sessions import Limiter, Session
 from server.transport import TickwireServer
 from shared.protocol import EVENTS, LIMITS, VERSION, ProtocolError, clean_name, normalize_code
@@ -196,9 +197,7 @@ class Gateway:
         member, previous = room.resume(session.sid, token)
         if previous is not None:
             await self._evict(previous, room, "replaced")
-        session.room, session.member = room, member
-        await self.lobby.dispatcher.enter(session.sid, room.id)
-        return room.welcome(member)
+        return await self._seat(session, room, member)
 
     async def leave(self, session: Session) -> dict[str, Any]:
         """Leave the current room."""
@@ -278,7 +277,10 @@ class Gateway:
     # -- helpers -----------------------------------------------------------------------------
 
     async def _enter(self, session: Session, room: Room, spectate: bool) -> dict[str, Any]:
-        member = room.admit(session.sid, session.name, spectate)
+        return await self._seat(session, room, room.admit(session.sid, session.name, spectate))
+
+    async def _seat(self, session: Session, room: Room, member: Member) -> dict[str, Any]:
+        """Put the session in ``room`` as ``member``; the answer is the room's welcome."""
         session.room, session.member = room, member
         await self.lobby.dispatcher.enter(session.sid, room.id)
         self.lobby.publish(room)
