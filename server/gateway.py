@@ -337,7 +337,7 @@ class Gateway:
     def _report(self, session: Session, error: ProtocolError, event: str) -> None:
         """Send an ``error`` event, unless this connection already had its share this second."""
         if not session.errors.take():
-            session.errors_dropped += 1
+            self.lobby.stats.traffic.errors_suppressed += 1
             return
         payload = error.to_wire() | {"event": event}
         self.sio.start_background_task(self.sio.emit, EVENTS.error, payload, to=session.sid)

@@ -32,6 +32,7 @@ class TrafficStats:
     rejected_in: int = 0
     dropped_out: int = 0
     slow_disconnects: int = 0
+    errors_suppressed: int = 0
 
 
 @dataclass(slots=True)
@@ -95,6 +96,12 @@ class Metrics:
                        traffic.dropped_out)
         yield _counter("tickwire_slow_disconnects", "Connections cut for not reading",
                        traffic.slow_disconnects)
+        yield _counter("tickwire_errors_suppressed",
+                       "Error events not sent because a connection had its share that second",
+                       traffic.errors_suppressed)
+        yield GaugeMetricFamily("tickwire_tick_worst_lateness_seconds",
+                                "Latest start of any tick after its due time",
+                                value=clock.worst_lateness)
         occupancy = self.occupancy
         yield GaugeMetricFamily("tickwire_rooms", "Open rooms", value=occupancy.rooms())
         yield GaugeMetricFamily("tickwire_players", "Seated players", value=occupancy.players())

@@ -28,7 +28,6 @@ class Session:
     member: Member | None = None
     errors: TokenBucket = field(
         default_factory=lambda: TokenBucket(ERRORS_PER_SECOND, ERRORS_PER_SECOND))
-    errors_dropped: int = 0
     flooding_since: float = 0.0
     last_refusal: float = 0.0
     refusals: int = 0

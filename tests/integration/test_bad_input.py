@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
 import msgpack
 import pytest
 
@@ -179,3 +180,14 @@ async def test_a_crashing_input_handler_drops_only_that_input(tickwire, connect)
     assert mirror.me() is not None
     assert tickwire.lobby.stats.inputs.failed == 1
     assert created.room["id"] in tickwire.lobby.rooms
+
+
+async def test_error_events_are_capped_per_second_and_counted(tickwire, connect):
+    client = await connect("noisy")
+    for _ in range(8):  # eight bad inputs at once: five error events, three counted only
+        await client.sio.emit("i", "nonsense")
+    await client.wait_for_error("not_in_room")
+    await client.ping()  # everything sent before this answer has been handled
+    assert tickwire.lobby.stats.traffic.errors_suppressed == 3
+    async with aiohttp.ClientSession() as http, http.get(tickwire.url + "/metrics") as reply:
+        assert "tickwire_errors_suppressed_total 3.0" in await reply.text()
