@@ -7,8 +7,8 @@ The input event has no acknowledgement (it is sent every tick): problems with it
 
 from __future__ import annotations
 
-import logging
 import secrets
+import string
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,14 +17,16 @@ import socketio
 
 from server.config import ServerConfig
 from server.lobby import Lobby, RoomRequest
+from server.logs import guarded
+from server.net.socketio_server import TickwireServer
 from server.requests import Arg, Shape
 from server.room import Room
 from server.roster import Member
 from server.sessions import Limiter, Session
-from server.transport import TickwireServer
 from shared.protocol import EVENTS, LIMITS, VERSION, ProtocolError, clean_name, normalize_code
 
-log = logging.getLogger(__name__)
+log = guarded(__name__)
+TOKEN_ALPHABET = frozenset(string.ascii_letters + string.digits + "-_")
 
 Action = Callable[..., Awaitable[dict[str, Any]]]
 
@@ -59,7 +61,6 @@ class Gateway:
         self.config = config
         self.limiter = Limiter(config)
         self.sessions: dict[str, Session] = {}
-        sio.on_rejected = self._rejected
         lobby.on_room_closed = self.room_closed
         sio.on("connect", self.on_connect)
         sio.on("disconnect", self.on_disconnect)
@@ -80,28 +81,29 @@ class Gateway:
     # -- connection --------------------------------------------------------------------------
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-        """Check the protocol version, capacity and display name; open a session."""
+        """Check the protocol version and display name; open a session."""
         auth = auth if isinstance(auth, dict) else {}
+        connection = self.sio.connection_of(sid)
         try:
-            if auth.get("v") != VERSION:
+            version = auth.get("v")
+            if version != VERSION:
+                sent = repr(version)[:16] if isinstance(version, int | str) else "no version"
                 raise ProtocolError(
                     "bad_version",
-                    f"This server speaks protocol version {VERSION}; "
-                    f"the client sent {str(auth.get('v'))[:16]}",
-                )
+                    f"This server speaks protocol version {VERSION}; the client sent {sent}")
             if self.lobby.closing:
                 raise ProtocolError("shutting_down")
-            if len(self.sessions) >= self.config.max_connections:
-                raise ProtocolError("server_full")
+            if connection is None:
+                raise ProtocolError("bad_request", "this connection is closing")
+            self.sio.connections.check_caps(connection)
             raw_name = auth.get("name")
             name = clean_name(raw_name) if raw_name else f"guest-{secrets.randbelow(10000):04d}"
         except ProtocolError as error:
+            self.sio.refusals[error.code] += 1
             raise socketio.exceptions.ConnectionRefusedError(
                 error.message, error.to_wire()
             ) from None
-        request = environ.get("aiohttp.request")
-        address = (request.remote if request is not None else None) or "unknown"
-        self.sessions[sid] = self.limiter.open(sid, name, address)
+        self.sessions[sid] = Session(sid, name, connection)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         """Drop the session. A clean client disconnect frees its seat; a lost connection
@@ -110,7 +112,7 @@ class Gateway:
         if session is None or session.room is None:
             return
         room = session.room
-        if reason == self.sio.reason.CLIENT_DISCONNECT:
+        if reason == self.sio.reason.CLIENT_DISCONNECT or session.connection.cut_reason == "flood":
             room.remove(sid)
         else:
             room.drop(sid)
@@ -148,6 +150,12 @@ class Gateway:
                     raise ProtocolError("bad_request", "send a single payload")
                 result = await action(session, **shape.parse(data))
             except ProtocolError as error:
+                self._refused(session, error)
+                return error.to_wire()
+            except Exception:
+                log.exception("%s request failed", event)
+                error = ProtocolError("bad_request", f"the {event} request failed")
+                self._refused(session, error)
                 return error.to_wire()
             return {"ok": True, **result}
 
@@ -188,7 +196,7 @@ class Gateway:
         self._require_no_room(session)
         self.limiter.check_join(session)
         room_id, _, secret = token.partition(".")
-        if not room_id or not secret:
+        if not room_id or not secret or not TOKEN_ALPHABET.issuperset(token.replace(".", "", 1)):
             raise ProtocolError("bad_token")
         try:
             room = await self.lobby.find(room_id=room_id)
@@ -252,26 +260,23 @@ class Gateway:
         if session is None:
             return
         try:
-            if not session.inputs.take():
+            if not session.connection.inputs.take():
                 self.lobby.stats.inputs.rate_limited += 1
-                self._strike(session)
                 raise ProtocolError("rate_limited", "Too many inputs; send one per tick")
+            if extra:
+                raise ProtocolError("bad_input", "an input is one list, without an ack")
             if session.member is None or session.room is None:
                 raise ProtocolError("not_in_room", "Join a room before sending input")
             session.room.enqueue(session.member, data)
         except ProtocolError as error:
-            self._report(session, error, EVENTS.input)
+            self.sio.refused(session.connection, error, EVENTS.input)
 
     async def on_unknown(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
         """Any event without a handler."""
         error = ProtocolError("unknown_event", f"Unknown event {str(event)[:32]!r}")
         session = self.sessions.get(sid)
         if session is not None:
-            try:
-                self._check_request(session)
-            except ProtocolError as limited:
-                error = limited
-            self._report(session, error, str(event)[:32])
+            self.sio.refused(session.connection, error, str(event)[:32])
         return error.to_wire()
 
     # -- helpers -----------------------------------------------------------------------------
@@ -307,37 +312,15 @@ class Gateway:
         if session.room is not None:
             raise ProtocolError("already_in_room")
 
-    def _rejected(self, sid: str, code: str, message: str) -> None:
-        session = self.sessions.get(sid)
-        if session is not None:
-            self._strike(session)
-            self._report(session, ProtocolError(code, message), "")
-
     def _check_request(self, session: Session) -> None:
-        if not session.requests.take():
-            self._strike(session)
-            raise ProtocolError("rate_limited", "Too many requests; slow down")
+        requests = session.connection.requests
+        if not requests.take():
+            raise ProtocolError("rate_limited", "Too many requests; slow down",
+                                retry_after=requests.wait())
 
-    def _strike(self, session: Session) -> None:
-        """Count one refused message; a connection that keeps flooding is disconnected."""
-        if not self.limiter.flooding(session) or session.sid not in self.sessions:
-            return
-        log.warning("disconnecting %s (%s) for flooding", session.sid, session.address)
-        self.sessions.pop(session.sid, None)
-        if session.room is not None:
-            session.room.remove(session.sid)
-            self.lobby.publish(session.room)
-        self.sio.start_background_task(self._disconnect_flooder, session.sid)
-
-    async def _disconnect_flooder(self, sid: str) -> None:
-        await self.sio.emit(EVENTS.error, ProtocolError(
-            "rate_limited", "Disconnected for flooding").to_wire() | {"event": ""}, to=sid)
-        await self.sio.close_connection(sid)
-
-    def _report(self, session: Session, error: ProtocolError, event: str) -> None:
-        """Send an ``error`` event, unless this connection already had its share this second."""
-        if not session.errors.take():
-            self.lobby.stats.traffic.errors_suppressed += 1
-            return
-        payload = error.to_wire() | {"event": event}
-        self.sio.start_background_task(self.sio.emit, EVENTS.error, payload, to=session.sid)
+    def _refused(self, session: Session | None, error: ProtocolError) -> None:
+        """A request answered with ``error``: counted, and toward the flood record."""
+        if session is None:
+            self.sio.refusals[error.code] += 1
+        else:
+            self.sio.strike(session.connection, error)

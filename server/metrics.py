@@ -7,7 +7,8 @@ real histogram, observed once per room tick.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -17,6 +18,7 @@ from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamil
 
 from server.clock import ClockStats
 from server.inputs import InputCounters
+from server.logs import LOG_GUARD
 
 TICK_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
 
@@ -33,6 +35,7 @@ class TrafficStats:
     dropped_out: int = 0
     slow_disconnects: int = 0
     errors_suppressed: int = 0
+    fast_lane_messages: int = 0
 
 
 @dataclass(slots=True)
@@ -42,6 +45,8 @@ class EngineStats:
     clock: ClockStats = field(default_factory=ClockStats)
     inputs: InputCounters = field(default_factory=InputCounters)
     traffic: TrafficStats = field(default_factory=TrafficStats)
+    refusals: Counter[str] = field(default_factory=Counter)  # by error code
+    cuts: Counter[str] = field(default_factory=Counter)  # connections closed, by reason
     observe_tick: Callable[[float], None] = lambda seconds: None
 
 
@@ -99,6 +104,16 @@ class Metrics:
         yield _counter("tickwire_errors_suppressed",
                        "Error events not sent because a connection had its share that second",
                        traffic.errors_suppressed)
+        yield _counter("tickwire_fast_lane_messages",
+                       "Inputs handled by the fast lane as their frames arrived",
+                       traffic.fast_lane_messages)
+        yield _labelled("tickwire_refusals", "Refused messages, requests and connections",
+                        "code", self.stats.refusals)
+        yield _labelled("tickwire_connections_cut", "Connections the server closed",
+                        "reason", self.stats.cuts)
+        yield _counter("tickwire_log_records_suppressed",
+                       "Log records dropped by the per-logger rate limit",
+                       LOG_GUARD.suppressed)
         yield GaugeMetricFamily("tickwire_tick_worst_lateness_seconds",
                                 "Latest start of any tick after its due time",
                                 value=clock.worst_lateness)
@@ -118,3 +133,11 @@ class Metrics:
 
 def _counter(name: str, documentation: str, value: int) -> CounterMetricFamily:
     return CounterMetricFamily(name, documentation, value=value)
+
+
+def _labelled(name: str, documentation: str, label: str, counts: Mapping[str, int]
+              ) -> CounterMetricFamily:
+    family = CounterMetricFamily(name, documentation, labels=[label])
+    for key, value in sorted(counts.items()):
+        family.add_metric([key], value)
+    return family

@@ -7,6 +7,7 @@ the browser bundle imports the same file. This module only gives it typed names.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,16 +89,22 @@ LIMITS = Limits(**SPEC["limits"])
 class ProtocolError(Exception):
     """An error with a protocol error code, answered to the client as ``{code, message}``."""
 
-    def __init__(self, code: str, message: str | None = None) -> None:
+    def __init__(self, code: str, message: str | None = None,
+                 retry_after: float | None = None) -> None:
         if code not in ERROR_MESSAGES:
             raise ValueError(f"unknown error code {code!r}")
         self.code = code
         self.message = message or ERROR_MESSAGES[code]
+        self.retry_after = retry_after
         super().__init__(f"{code}: {self.message}")
 
     def to_wire(self) -> dict[str, Any]:
-        """The error as it travels in an acknowledgement: ``{ok: False, code, message}``."""
-        return {"ok": False, "code": self.code, "message": self.message}
+        """The error as it travels in an acknowledgement: ``{ok: False, code, message}``, plus
+        ``retry_after`` (seconds) when trying again later can succeed."""
+        wire: dict[str, Any] = {"ok": False, "code": self.code, "message": self.message}
+        if self.retry_after is not None:
+            wire["retry_after"] = math.ceil(self.retry_after * 10) / 10
+        return wire
 
 
 NAME_PUNCTUATION = " _.-"

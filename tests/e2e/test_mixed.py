@@ -51,7 +51,7 @@ async def test_browser_player_and_bots_share_a_room(open_page, connect):
         page = await open_page("Human")
         await join_with_code(page, joined.code)
         await in_room(page)
-        await page.wait_for_function("document.querySelectorAll('.scores li').length === 9")
+        await page.wait_for_function("() => document.querySelectorAll('.scores li').length === 9")
         for index in range(BOTS):
             await page.locator(".scores li", has_text=f"bot{index}").wait_for()
 

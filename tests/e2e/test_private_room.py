@@ -50,7 +50,7 @@ async def test_join_by_code_and_see_the_other_player_move(open_page):
     assert await bob.is_hidden("text=Start round")  # only the host may start
     await alice.click("text=Start round")
     await bob.wait_for_function(  # the round clock runs on the other page too
-        r"/^\d+:\d\d$/.test(document.querySelector('.banner').textContent)")
+        r"() => /^\d+:\d\d$/.test(document.querySelector('.banner').textContent)")
     await screenshot(bob, "private-room-two-players")
 
 
@@ -77,7 +77,7 @@ async def test_unknown_code_and_bad_name_are_explained_in_the_page(open_page):
     await page.fill("#name", "<img src=x>")
     await page.click("#quick-play")
     await page.wait_for_function(
-        "document.querySelector('#lobby-error').textContent.includes('Display names')")
+        "() => document.querySelector('#lobby-error').textContent.includes('Display names')")
     assert await page.evaluate("window.__tickwire.screen") == "lobby"
 
 
@@ -87,7 +87,7 @@ async def test_a_full_room_is_explained_in_the_page(open_page, connect):
     page = await open_page("Late")
     await join_with_code(page, joined.code)
     await page.wait_for_function(
-        "document.querySelector('#lobby-error').textContent.includes('full')")
+        "() => document.querySelector('#lobby-error').textContent.includes('full')")
 
 
 async def test_leave_returns_to_the_lobby(open_page):
@@ -117,5 +117,6 @@ async def test_a_kicked_player_is_told_in_the_lobby(open_page, connect):
     await in_room(page)
     await host.kick(await player_id(page))
     await page.wait_for_function(
-        "document.querySelector('#lobby-error').textContent.includes('removed from the room')")
+        "() => document.querySelector('#lobby-error').textContent"
+        ".includes('removed from the room')")
     assert await page.evaluate("window.__tickwire.screen") == "lobby"

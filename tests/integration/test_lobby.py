@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import aiohttp
+import pytest
 
 from server.lobby import RoomRequest
 from shared.protocol import VERSION
@@ -128,12 +129,13 @@ def _ships(mirror):
 
 
 async def test_by_default_only_the_servers_own_origin_may_connect(tickwire):
-    handshake = tickwire.url + "/socket.io/?EIO=4&transport=polling"
+    handshake = tickwire.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
     async with aiohttp.ClientSession() as http:
-        async with http.get(handshake, headers={"Origin": "https://evil.example"}) as refused:
-            assert refused.status == 400
-        async with http.get(handshake, headers={"Origin": tickwire.url}) as allowed:
-            assert allowed.status == 200
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await http.ws_connect(handshake, origin="https://evil.example")
+        assert refused.value.status == 400
+        async with http.ws_connect(handshake, origin=tickwire.url) as allowed:
+            assert (await allowed.receive_str()).startswith("0")  # the Engine.IO OPEN
 
 
 async def test_quick_join_finds_the_open_room_among_many_full_ones(tickwire, connect):

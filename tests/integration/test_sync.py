@@ -119,28 +119,6 @@ async def test_a_tick_gap_is_healed_with_a_keyframe(tickwire, connect):
     assert compared and all(digests[tick] == server_digests[tick] for tick in compared)
 
 
-async def test_long_polling_and_upgraded_clients_stay_in_sync(tickwire, connect):
-    """The fallback transports take engineio's own path; they must see the same state."""
-    host = await connect("host")
-    created = await host.create_room(settings={"npcs": 3})
-    room = tickwire.lobby.rooms[created.room["id"]]
-    server_digests = record_server_digests(room)
-    poller = await connect("poller", transports=("polling",))
-    upgrader = await connect("upgrader", transports=("polling", "websocket"))
-    for client in (poller, upgrader):
-        await client.join(code=created.code)
-    digests = [record_client_digests(client) for client in (poller, upgrader)]
-    await asyncio.gather(*(play(client, 15, random.Random(4)) for client in (poller, upgrader)))
-    last = room.tick
-    await asyncio.gather(*(c.wait_until(lambda m: m.tick >= last) for c in (poller, upgrader)))
-    for seen in digests:
-        compared = [tick for tick in seen if tick in server_digests]
-        assert len(compared) >= 10
-        assert all(seen[tick] == server_digests[tick] for tick in compared)
-    assert upgrader.sio.transport() == "websocket"
-    assert poller.sio.transport() == "polling"
-
-
 async def test_a_request_and_an_input_in_one_segment_keep_their_order(tickwire):
     """The input fast lane must not overtake a request that arrived just before it."""
     raw = RawSocket(tickwire.url)
