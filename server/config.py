@@ -66,13 +66,17 @@ class ServerConfig:
 
     @classmethod
     def from_sources(
-        cls, argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
+        cls, argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None,
+        prog: str = "python -m server",
     ) -> ServerConfig:
-        """Defaults, overridden by ``TICKWIRE_*`` environment variables, overridden by flags."""
+        """Defaults, overridden by ``TICKWIRE_*`` environment variables, overridden by flags.
+
+        :param argv: flags (default: ``sys.argv[1:]``).
+        :param environ: environment (default: ``os.environ``).
+        :param prog: the command's name in ``--help``.
+        """
         environ = os.environ if environ is None else environ
-        parser = argparse.ArgumentParser(
-            prog="python -m server", description="Run a Tickwire game server."
-        )
+        parser = argparse.ArgumentParser(prog=prog, description="Run a Tickwire game server.")
         values = {}
         for spec in fields(cls):
             kind = type(spec.default)

@@ -14,7 +14,7 @@ import { Predictor } from "./prediction.js";
 const PING_EVERY_MS = 2000;
 const FIRST_PING_MS = 500; // once the room screen is up, so the page is not busy
 const RESUME_GIVE_UP_MS = 30000; // beyond the server's seat grace: stop trying
-const FROZEN_PHASES = new Set(["ended", "bench"]); // phases in which inputs move no ship
+const FROZEN_PHASES = new Set(["ended"]); // phases in which inputs move no ship
 
 /**
  * The game side of one connection, in at most one room at a time.
