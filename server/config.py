@@ -7,6 +7,8 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 
+from shared.protocol import LIMITS
+
 ENV_PREFIX = "TICKWIRE_"
 
 
@@ -49,8 +51,8 @@ class ServerConfig:
     max_rooms_per_connection: int = 3
     empty_room_grace: float = 10.0
     seat_grace: float = 20.0
-    max_inputs_per_tick: int = 4
-    max_event_bytes: int = 4096
+    max_inputs_per_tick: int = LIMITS.max_inputs_per_tick
+    max_event_bytes: int = LIMITS.max_event_bytes
     send_backlog_bytes: int = 256 * 1024
     stuck_seconds: float = 10.0
     max_inputs_per_second: int = 60
