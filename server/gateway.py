@@ -23,7 +23,15 @@ from server.requests import Arg, Shape
 from server.room import Room
 from server.roster import Member
 from server.sessions import Limiter, Session
-from shared.protocol import EVENTS, LIMITS, VERSION, ProtocolError, clean_name, normalize_code
+from shared.protocol import (
+    DEFAULTS,
+    EVENTS,
+    LIMITS,
+    VERSION,
+    ProtocolError,
+    clean_name,
+    normalize_code,
+)
 
 log = guarded(__name__)
 TOKEN_ALPHABET = frozenset(string.ascii_letters + string.digits + "-_")
@@ -31,10 +39,10 @@ TOKEN_ALPHABET = frozenset(string.ascii_letters + string.digits + "-_")
 Action = Callable[..., Awaitable[dict[str, Any]]]
 
 CREATE = Shape(
-    game=Arg(str, "arena", max_length=32),
+    game=Arg(str, DEFAULTS.game, max_length=32),
     public=Arg(bool, False),
-    max_players=Arg(int, 8, 1, LIMITS.max_players),
-    max_spectators=Arg(int, 8, 0, LIMITS.max_spectators),
+    max_players=Arg(int, DEFAULTS.max_players, 1, LIMITS.max_players),
+    max_spectators=Arg(int, DEFAULTS.max_spectators, 0, LIMITS.max_spectators),
     tick_rate=Arg(int, 0, 0, LIMITS.max_tick_rate),
     settings=Arg(dict, {}),
 )
@@ -43,8 +51,8 @@ JOIN = Shape(
     room_id=Arg(str, "", max_length=32),
     spectate=Arg(bool, False),
 )
-QUICK_JOIN = Shape(game=Arg(str, "arena", max_length=32), settings=Arg(dict, {}),
-                   max_players=Arg(int, 8, 1, LIMITS.max_players))
+QUICK_JOIN = Shape(game=Arg(str, DEFAULTS.game, max_length=32), settings=Arg(dict, {}),
+                   max_players=Arg(int, DEFAULTS.max_players, 1, LIMITS.max_players))
 LIST_ROOMS = Shape(game=Arg(str, "", max_length=32))
 KICK = Shape(player_id=Arg(int, low=1, high=2**31))
 SETTINGS = Shape(settings=Arg(dict))

@@ -1,7 +1,8 @@
 """One game room: its game, the tick loop, inputs, host controls and the broadcast.
 
 A room never touches sockets directly: it talks to a ``Dispatcher`` (one broadcast per tick,
-sends to one member, Socket.IO room membership), which the gateway implements.
+sends to one member, Socket.IO room membership), which ``SocketDispatcher`` in
+``server/net/dispatcher.py`` implements.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class Dispatcher(Protocol):
 
 @dataclass(slots=True)
 class RoomOptions:
-    """How a room was created.
+    """How a room was created (the lobby fills it from the request and the server config).
 
     :param public: listed and quick-joinable; private rooms are reached by code only.
     :param max_players: seats for players.
@@ -54,13 +55,13 @@ class RoomOptions:
     :param autostart: start the game as soon as the room exists (quick-play rooms).
     """
 
-    public: bool = False
-    max_players: int = 8
-    max_spectators: int = 8
-    tick_rate: int = 20
-    max_inputs_per_tick: int = LIMITS.max_inputs_per_tick
-    empty_grace: float = 10.0
-    seat_grace: float = 20.0
+    public: bool
+    max_players: int
+    max_spectators: int
+    tick_rate: int
+    max_inputs_per_tick: int
+    empty_grace: float
+    seat_grace: float
     autostart: bool = False
     settings: dict[str, Any] = field(default_factory=dict)
 

@@ -37,7 +37,6 @@ class Events:
     ping: str
     input: str
     state: str
-    keyframe: str
     room: str
     closed: str
     error: str
@@ -76,14 +75,23 @@ class Limits:
     max_event_bytes: int
     max_seq: int
     max_inputs_per_tick: int
-    min_tick_rate: int
     max_tick_rate: int
+
+
+@dataclass(frozen=True, slots=True)
+class Defaults:
+    """What a room request gets for a field it leaves out (``create`` and ``quick``)."""
+
+    game: str
+    max_players: int
+    max_spectators: int
 
 
 EVENTS = Events(**SPEC["events"])
 STATE = StateLayout(**SPEC["state"])
 KEYFRAME = KeyframeLayout(**SPEC["keyframe"])
 LIMITS = Limits(**SPEC["limits"])
+DEFAULTS = Defaults(**SPEC["defaults"])
 
 
 class ProtocolError(Exception):
