@@ -17,6 +17,7 @@ from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamil
 
 from server.clock import ClockStats
 from server.inputs import InputCounters
+from server.messages import MessageCounters
 
 TICK_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
 
@@ -42,6 +43,7 @@ class EngineStats:
     clock: ClockStats = field(default_factory=ClockStats)
     inputs: InputCounters = field(default_factory=InputCounters)
     traffic: TrafficStats = field(default_factory=TrafficStats)
+    messages: MessageCounters = field(default_factory=MessageCounters)
     observe_tick: Callable[[float], None] = lambda seconds: None
 
 
@@ -72,6 +74,7 @@ class Metrics:
     def collect(self) -> Iterator[Metric]:
         """Prometheus collector protocol: the counters and gauges as of now."""
         clock, inputs, traffic = self.stats.clock, self.stats.inputs, self.stats.traffic
+        messages = self.stats.messages
         yield _counter("tickwire_ticks", "Room ticks run", clock.ticks)
         yield _counter("tickwire_ticks_late", "Room ticks that started a quarter step late",
                        clock.late)
@@ -84,6 +87,11 @@ class Metrics:
         for reason in ("stale", "overflow", "invalid", "failed", "rate_limited"):
             dropped.add_metric([reason], getattr(inputs, reason))
         yield dropped
+        yield _counter("tickwire_game_messages_queued",
+                       "One-off game messages queued for delivery", messages.queued)
+        yield _counter("tickwire_game_messages_dropped",
+                       "One-off game messages dropped as invalid, too large or too many",
+                       messages.dropped)
         yield _counter("tickwire_messages_in", "Socket.IO messages received", traffic.messages_in)
         yield _counter("tickwire_bytes_in", "Socket.IO payload bytes received", traffic.bytes_in)
         yield _counter("tickwire_messages_rejected", "Messages refused as oversized or malformed",

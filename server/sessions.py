@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 
 from server.config import ServerConfig
 from server.limits import AddressBuckets, TokenBucket
-from server.room import Room
-from server.roster import Member
 from shared.protocol import ProtocolError
 
 ERRORS_PER_SECOND = 5  # error events one connection receives at most; the rest are counted
@@ -16,7 +14,7 @@ ERRORS_PER_SECOND = 5  # error events one connection receives at most; the rest 
 
 @dataclass(slots=True)
 class Session:
-    """One connection: who it is, where it is, and its rate-limit buckets."""
+    """One connection: who it is and its rate-limit buckets (its room: ``Lobby.room_of``)."""
 
     sid: str
     name: str
@@ -24,8 +22,6 @@ class Session:
     inputs: TokenBucket
     requests: TokenBucket
     joins: TokenBucket
-    room: Room | None = None
-    member: Member | None = None
     errors: TokenBucket = field(
         default_factory=lambda: TokenBucket(ERRORS_PER_SECOND, ERRORS_PER_SECOND))
     flooding_since: float = 0.0

@@ -240,8 +240,8 @@ class SocketDispatcher:
     def broadcast(self, room_id: str, event: str, payload: Any) -> None:
         self.sio.manager.fanout(event, [payload], "/", room_id)
 
-    async def send(self, sid: str, event: str, payload: Any) -> None:
-        await self.sio.emit(event, payload, to=sid)
+    def send(self, sid: str, event: str, payload: Any) -> None:
+        self.sio.manager.fanout(event, [payload], "/", sid)
 
     async def enter(self, sid: str, room_id: str) -> None:
         await self.sio.enter_room(sid, room_id)

@@ -41,6 +41,7 @@ class Events:
     closed: str
     error: str
     bye: str
+    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,10 @@ class Limits:
     max_inputs_per_tick: int
     min_tick_rate: int
     max_tick_rate: int
+    max_metadata_entries: int
+    max_metadata_chars: int
+    max_game_message_bytes: int
+    max_game_messages_per_tick: int
 
 
 EVENTS = Events(**SPEC["events"])
