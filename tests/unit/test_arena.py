@@ -112,3 +112,29 @@ def test_bench_mode_moves_every_ship_every_tick_and_churns():
     assert any(body.hp < RULES.player_hp for body in arena.entities.values())
     assert arena.status()["phase"] == "bench"
     assert all(body.kind in (SHIP, DRONE) for body in arena.entities.values())
+
+
+class Recorder:
+    """A message sink that keeps what the game broadcast."""
+
+    def __init__(self) -> None:
+        self.broadcasts: list[tuple[str, object]] = []
+
+    def send(self, player_id, kind, payload=None):
+        raise AssertionError("the arena only broadcasts")
+
+    def broadcast(self, kind, payload=None):
+        self.broadcasts.append((kind, payload))
+
+
+def test_a_kill_and_only_a_kill_is_announced_for_the_kill_feed():
+    arena, ann = duel(score_limit=5)
+    recorder = arena.messages = Recorder()
+    for tick in range(2, 200):
+        arena.apply(ann, stick(fire=True))
+        arena.step(tick)
+        if recorder.broadcasts:
+            break
+    assert arena.ships[2].hp == 0  # the hits before the last one were not announced
+    assert recorder.broadcasts == [
+        ("kill", {"killer": "ann", "killer_id": 1, "victim": "bob", "victim_id": 2})]
