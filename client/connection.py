@@ -22,7 +22,7 @@ import socketio
 from client.answers import Joined, TickwireError
 from client.inbox import Inbox
 from client.mirror import StateMirror
-from shared.protocol import EVENTS, VERSION
+from shared.protocol import DEFAULTS, EVENTS, VERSION
 from shared.schema import EntitySchema
 from shared.wire import TickwirePacket
 
@@ -75,7 +75,6 @@ class TickwireClient:
         self._room_closed = asyncio.Event()
         self.sio.on("connect_error", self._on_connect_error)
         self.sio.on(EVENTS.state, self._on_state)
-        self.sio.on(EVENTS.keyframe, self._on_keyframe)
         self.sio.on(EVENTS.room, self._on_room)
         self.sio.on(EVENTS.closed, self._on_closed)
         self.sio.on(EVENTS.error, self._on_error)
@@ -154,8 +153,10 @@ class TickwireClient:
             raise TickwireError(answer.get("code", "unknown"), answer.get("message", ""))
         return answer
 
-    async def create_room(self, *, public: bool = False, max_players: int = 8,
-                          max_spectators: int = 8, game: str = "arena",
+    async def create_room(self, *, public: bool = False,
+                          max_players: int = DEFAULTS.max_players,
+                          max_spectators: int = DEFAULTS.max_spectators,
+                          game: str = DEFAULTS.game,
                           settings: dict[str, Any] | None = None, tick_rate: int = 0,
                           metadata: dict[str, Any] | None = None) -> Joined:
         """Create a room and join it as its host. ``metadata`` (a small map) goes to the
@@ -176,9 +177,10 @@ class TickwireClient:
             payload["room_id"] = room_id
         return await self._enter(EVENTS.join, payload, metadata)
 
-    async def quick_join(self, game: str = "arena", settings: dict[str, Any] | None = None,
-                         max_players: int = 8, metadata: dict[str, Any] | None = None
-                         ) -> Joined:
+    async def quick_join(self, game: str = DEFAULTS.game,
+                         settings: dict[str, Any] | None = None,
+                         max_players: int = DEFAULTS.max_players,
+                         metadata: dict[str, Any] | None = None) -> Joined:
         """Join a public room with a free seat, or open one."""
         return await self._enter(EVENTS.quick_join, {"game": game, "settings": settings or {},
                                                      "max_players": max_players}, metadata)
@@ -332,11 +334,6 @@ class TickwireClient:
             return
         if mirror.synced:
             self._record_ack(mirror.ack)
-            self._notify()
-
-    async def _on_keyframe(self, message: Any) -> None:
-        if self.mirror is not None:
-            self.mirror.load_keyframe(message)
             self._notify()
 
     async def _on_room(self, info: Any) -> None:

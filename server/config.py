@@ -7,6 +7,8 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 
+from shared.protocol import LIMITS
+
 ENV_PREFIX = "TICKWIRE_"
 
 
@@ -49,8 +51,8 @@ class ServerConfig:
     max_rooms_per_connection: int = 3
     empty_room_grace: float = 10.0
     seat_grace: float = 20.0
-    max_inputs_per_tick: int = 4
-    max_event_bytes: int = 4096
+    max_inputs_per_tick: int = LIMITS.max_inputs_per_tick
+    max_event_bytes: int = LIMITS.max_event_bytes
     send_backlog_bytes: int = 256 * 1024
     stuck_seconds: float = 10.0
     max_inputs_per_second: int = 60
@@ -66,13 +68,17 @@ class ServerConfig:
 
     @classmethod
     def from_sources(
-        cls, argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
+        cls, argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None,
+        prog: str = "python -m server",
     ) -> ServerConfig:
-        """Defaults, overridden by ``TICKWIRE_*`` environment variables, overridden by flags."""
+        """Defaults, overridden by ``TICKWIRE_*`` environment variables, overridden by flags.
+
+        :param argv: flags (default: ``sys.argv[1:]``).
+        :param environ: environment (default: ``os.environ``).
+        :param prog: the command's name in ``--help``.
+        """
         environ = os.environ if environ is None else environ
-        parser = argparse.ArgumentParser(
-            prog="python -m server", description="Run a Tickwire game server."
-        )
+        parser = argparse.ArgumentParser(prog=prog, description="Run a Tickwire game server.")
         values = {}
         for spec in fields(cls):
             kind = type(spec.default)

@@ -31,11 +31,13 @@ import socketio
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
+from server.config import ServerConfig
 from server.metrics import TrafficStats
 
 log = logging.getLogger(__name__)
 
 _TEXT, _BINARY = 0x81, 0x82  # FIN + opcode
+_SERVER_DEFAULTS = ServerConfig()
 
 
 def websocket_frame(payload: bytes | str) -> bytes:
@@ -79,13 +81,15 @@ class FramedPacket(eio_packet.Packet):
 class OutboxLimits:
     """Bounds of one connection's outgoing data.
 
-    :param backlog_bytes: unsent bytes past which droppable packets are skipped.
-    :param stuck_seconds: how long a connection may stay past that before it is cut.
+    :param backlog_bytes: unsent bytes past which droppable packets are skipped (default:
+        ``ServerConfig.send_backlog_bytes``).
+    :param stuck_seconds: how long a connection may stay past that before it is cut (default:
+        ``ServerConfig.stuck_seconds``).
     :param queue_packets: packets a long-polling connection may have waiting.
     """
 
-    backlog_bytes: int = 256 * 1024
-    stuck_seconds: float = 10.0
+    backlog_bytes: int = _SERVER_DEFAULTS.send_backlog_bytes
+    stuck_seconds: float = _SERVER_DEFAULTS.stuck_seconds
     queue_packets: int = 512
 
 

@@ -25,7 +25,15 @@ from server.requests import Arg, Shape
 from server.room import Room
 from server.sessions import Limiter, Session
 from server.transport import TickwireServer
-from shared.protocol import EVENTS, LIMITS, VERSION, ProtocolError, clean_name, normalize_code
+from shared.protocol import (
+    DEFAULTS,
+    EVENTS,
+    LIMITS,
+    VERSION,
+    ProtocolError,
+    clean_name,
+    normalize_code,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +42,10 @@ Action = Callable[..., Awaitable[dict[str, Any]]]
 METADATA = Arg(dict, {}, max_length=LIMITS.max_metadata_chars,
                entries=LIMITS.max_metadata_entries, scalars=True)
 CREATE = Shape(
-    game=Arg(str, "arena", max_length=32),
+    game=Arg(str, DEFAULTS.game, max_length=32),
     public=Arg(bool, False),
-    max_players=Arg(int, 8, 1, LIMITS.max_players),
-    max_spectators=Arg(int, 8, 0, LIMITS.max_spectators),
+    max_players=Arg(int, DEFAULTS.max_players, 1, LIMITS.max_players),
+    max_spectators=Arg(int, DEFAULTS.max_spectators, 0, LIMITS.max_spectators),
     tick_rate=Arg(int, 0, 0, LIMITS.max_tick_rate),
     settings=Arg(dict, {}),
     metadata=METADATA,
@@ -48,8 +56,9 @@ JOIN = Shape(
     spectate=Arg(bool, False),
     metadata=METADATA,
 )
-QUICK_JOIN = Shape(game=Arg(str, "arena", max_length=32), settings=Arg(dict, {}),
-                   max_players=Arg(int, 8, 1, LIMITS.max_players), metadata=METADATA)
+QUICK_JOIN = Shape(game=Arg(str, DEFAULTS.game, max_length=32), settings=Arg(dict, {}),
+                   max_players=Arg(int, DEFAULTS.max_players, 1, LIMITS.max_players),
+                   metadata=METADATA)
 LIST_ROOMS = Shape(game=Arg(str, "", max_length=32))
 KICK = Shape(player_id=Arg(int, low=1, high=2**31))
 SETTINGS = Shape(settings=Arg(dict))

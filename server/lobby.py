@@ -23,7 +23,7 @@ from server.interfaces import Dispatcher
 from server.listings import ListingWriter
 from server.metrics import EngineStats
 from server.room import Room, RoomOptions
-from shared.protocol import LIMITS, ProtocolError
+from shared.protocol import DEFAULTS, LIMITS, ProtocolError
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +32,10 @@ log = logging.getLogger(__name__)
 class RoomRequest:
     """A validated request for a new room (see ``RoomOptions`` for the meaning)."""
 
-    game: str = "arena"
+    game: str = DEFAULTS.game
     public: bool = False
-    max_players: int = 8
-    max_spectators: int = 8
+    max_players: int = DEFAULTS.max_players
+    max_spectators: int = DEFAULTS.max_spectators
     tick_rate: int | None = None
     settings: dict[str, Any] = field(default_factory=dict)
 

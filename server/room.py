@@ -4,8 +4,8 @@ The room owns its membership end to end: it admits, resumes, drops, removes and 
 enters and exits them from its Socket.IO room through its ``Dispatcher`` (the only code that
 does), and tells its ``RoomListener`` (the lobby) about every change: who joined, who lost
 their place and why, that its directory listing changed, that it closed (both interfaces in
-``server.interfaces``). A room never touches sockets: ``server.transport.SocketDispatcher``
-is its network side.
+``server.interfaces``). A room never touches sockets: ``SocketDispatcher`` in
+``server/transport.py`` is its network side.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ MAX_REFUSAL_LENGTH = 100  # characters of a game's join refusal sent to the clie
 
 @dataclass(slots=True)
 class RoomOptions:
-    """How a room was created.
+    """How a room was created (the lobby fills it from the request and the server config).
 
     :param public: listed and quick-joinable; private rooms are reached by code only.
     :param max_players: seats for players.
@@ -45,13 +45,13 @@ class RoomOptions:
     :param autostart: start the game as soon as the room exists (quick-play rooms).
     """
 
-    public: bool = False
-    max_players: int = 8
-    max_spectators: int = 8
-    tick_rate: int = 20
-    max_inputs_per_tick: int = LIMITS.max_inputs_per_tick
-    empty_grace: float = 10.0
-    seat_grace: float = 20.0
+    public: bool
+    max_players: int
+    max_spectators: int
+    tick_rate: int
+    max_inputs_per_tick: int
+    empty_grace: float
+    seat_grace: float
     autostart: bool = False
     settings: dict[str, Any] = field(default_factory=dict)
 

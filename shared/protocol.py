@@ -36,7 +36,6 @@ class Events:
     ping: str
     input: str
     state: str
-    keyframe: str
     room: str
     closed: str
     error: str
@@ -76,7 +75,6 @@ class Limits:
     max_event_bytes: int
     max_seq: int
     max_inputs_per_tick: int
-    min_tick_rate: int
     max_tick_rate: int
     max_metadata_entries: int
     max_metadata_chars: int
@@ -84,10 +82,20 @@ class Limits:
     max_game_messages_per_tick: int
 
 
+@dataclass(frozen=True, slots=True)
+class Defaults:
+    """What a room request gets for a field it leaves out (``create`` and ``quick``)."""
+
+    game: str
+    max_players: int
+    max_spectators: int
+
+
 EVENTS = Events(**SPEC["events"])
 STATE = StateLayout(**SPEC["state"])
 KEYFRAME = KeyframeLayout(**SPEC["keyframe"])
 LIMITS = Limits(**SPEC["limits"])
+DEFAULTS = Defaults(**SPEC["defaults"])
 
 
 class ProtocolError(Exception):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from shared.games.arena import RULES
 from tests.e2e.pages import (
     create_private_room,
     entity,
@@ -33,7 +34,7 @@ async def test_join_by_code_and_see_the_other_player_move(open_page):
     alice_id = await player_id(alice)
     await bob.wait_for_function("(id) => window.__tickwire.entity(id) !== null", arg=alice_id)
     start = await entity(bob, alice_id)
-    key = "ArrowRight" if start["x"] < 500 else "ArrowLeft"
+    key = "ArrowRight" if start["x"] < RULES.world / 2 else "ArrowLeft"
     await alice.keyboard.down(key)
     try:
         await bob.wait_for_function(

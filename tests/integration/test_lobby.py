@@ -7,7 +7,8 @@ import asyncio
 import aiohttp
 
 from server.lobby import RoomRequest
-from shared.protocol import VERSION
+from shared.games.arena import RULES
+from shared.protocol import DEFAULTS, VERSION
 from tests.conftest import refusal
 
 
@@ -55,7 +56,7 @@ async def test_private_rooms_stay_out_of_the_public_listing(connect):
     assert public.room["id"] in listed
     assert private.room["id"] not in listed
     assert listed[public.room["id"]]["players"] == 1
-    assert listed[public.room["id"]]["max_players"] == 8
+    assert listed[public.room["id"]]["max_players"] == DEFAULTS.max_players
 
 
 async def test_quick_join_fills_a_public_room_then_opens_another(connect):
@@ -124,7 +125,7 @@ async def test_health_endpoint(tickwire):
 
 
 def _ships(mirror):
-    return [e for e in mirror.view().values() if e["kind"] == 0]
+    return [e for e in mirror.view().values() if e["kind"] == RULES.kinds["ship"]]
 
 
 async def test_by_default_only_the_servers_own_origin_may_connect(tickwire):

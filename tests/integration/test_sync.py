@@ -7,6 +7,7 @@ import random
 
 import msgpack
 
+from shared.games.arena import RULES
 from shared.protocol import STATE
 from tests.conftest import record_client_digests, record_server_digests
 from tests.rawsocket import RawSocket
@@ -49,7 +50,7 @@ async def test_two_clients_see_each_other_move(connect):
     await watcher.join(code=created.code)
     me = (await watcher.wait_until(lambda m: m.entity(created.player_id) is not None)
           ).entity(created.player_id)
-    direction = 1.0 if me["x"] < 500 else -1.0
+    direction = 1.0 if me["x"] < RULES.world / 2 else -1.0
     for _ in range(10):
         await mover.send_input(dx=direction, dy=0.0, aim=0.0, fire=False)
         await asyncio.sleep(0.05)

@@ -19,7 +19,7 @@ export class App {
     this.screen = null;
     this.lobby = new Lobby(root, {
       quickPlay: (name) => this.#play(name, (client) => client.quickPlay()),
-      create: (name) => this.#play(name, (client) => client.create({ public: false, max_players: 8, max_spectators: 8, settings: {} })),
+      create: (name) => this.#play(name, (client) => client.create({ public: false })),
       join: (name, code, spectate) => this.#play(name, (client) => client.join(code, spectate)),
     });
     window.addEventListener("popstate", () => {

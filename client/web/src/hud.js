@@ -141,10 +141,11 @@ async function copy(text, button) {
   }, 1500);
 }
 
-/** The round's headline: warm-up, time left, or who won. */
-function banner(room, tick) {
+/** The round's headline: warm-up, starting, time left, or who won. */
+export function banner(room, tick) {
   const status = room.status ?? {};
-  if (status.phase === "warmup") return room.started ? "Starting…" : "Warm-up — waiting for the host to start";
+  if (status.phase === "warmup") return "Warm-up — waiting for the host to start";
+  if (status.phase === "starting") return "Starting…";
   if (status.phase === "ended") return status.winner ? `Round over — ${status.winner} wins` : "Round over";
   if (status.phase === "playing" && tick !== null) {
     const seconds = Math.max(0, Math.ceil((status.round_ends_tick - tick) / room.tick_rate));
