@@ -3,6 +3,10 @@
 Every request event answers ``{"ok": true, ...}`` or ``{"ok": false, "code", "message"}``.
 The input event has no acknowledgement (it is sent every tick): problems with it come back as
 ``error`` events, at most a few per second per connection.
+
+Membership is the rooms' business: the gateway finds a connection's room with
+``Lobby.room_of`` and asks the room to admit, resume, release or kick; the room does the rest
+(Socket.IO room enter/exit, telling the lobby, the directory listing).
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ from server.logs import guarded
 from server.net.socketio_server import TickwireServer
 from server.requests import Arg, Shape
 from server.room import Room
-from server.roster import Member
 from server.sessions import Limiter, Session
 from shared.protocol import (
     DEFAULTS,
@@ -38,6 +41,8 @@ TOKEN_ALPHABET = frozenset(string.ascii_letters + string.digits + "-_")
 
 Action = Callable[..., Awaitable[dict[str, Any]]]
 
+METADATA = Arg(dict, {}, max_length=LIMITS.max_metadata_chars,
+               entries=LIMITS.max_metadata_entries, scalars=True)
 CREATE = Shape(
     game=Arg(str, DEFAULTS.game, max_length=32),
     public=Arg(bool, False),
@@ -45,14 +50,17 @@ CREATE = Shape(
     max_spectators=Arg(int, DEFAULTS.max_spectators, 0, LIMITS.max_spectators),
     tick_rate=Arg(int, 0, 0, LIMITS.max_tick_rate),
     settings=Arg(dict, {}),
+    metadata=METADATA,
 )
 JOIN = Shape(
     code=Arg(str, "", max_length=32),
     room_id=Arg(str, "", max_length=32),
     spectate=Arg(bool, False),
+    metadata=METADATA,
 )
 QUICK_JOIN = Shape(game=Arg(str, DEFAULTS.game, max_length=32), settings=Arg(dict, {}),
-                   max_players=Arg(int, DEFAULTS.max_players, 1, LIMITS.max_players))
+                   max_players=Arg(int, DEFAULTS.max_players, 1, LIMITS.max_players),
+                   metadata=METADATA)
 LIST_ROOMS = Shape(game=Arg(str, "", max_length=32))
 KICK = Shape(player_id=Arg(int, low=1, high=2**31))
 SETTINGS = Shape(settings=Arg(dict))
@@ -69,7 +77,6 @@ class Gateway:
         self.config = config
         self.limiter = Limiter(config)
         self.sessions: dict[str, Session] = {}
-        lobby.on_room_closed = self.room_closed
         sio.on("connect", self.on_connect)
         sio.on("disconnect", self.on_disconnect)
         sio.on_now(EVENTS.input, self.on_input)
@@ -117,14 +124,14 @@ class Gateway:
         """Drop the session. A clean client disconnect frees its seat; a lost connection
         holds it for the seat grace period."""
         session = self.sessions.pop(sid, None)
-        if session is None or session.room is None:
+        room = self.lobby.room_of(sid)
+        if room is None:
             return
-        room = session.room
-        if reason == self.sio.reason.CLIENT_DISCONNECT or session.connection.cut_reason == "flood":
-            room.remove(sid)
+        flooded = session is not None and session.connection.cut_reason == "flood"
+        if reason == self.sio.reason.CLIENT_DISCONNECT or flooded:
+            await room.leave(sid)
         else:
-            room.drop(sid)
-        self.lobby.publish(room)
+            await room.drop(sid)
 
     async def shutdown(self) -> None:
         """Going away: refuse newcomers, say goodbye, close every room, disconnect everyone.
@@ -137,13 +144,6 @@ class Gateway:
         await self.lobby.close_all(goodbye.code)
         for sid in list(self.sessions):
             await self.sio.close_connection(sid)
-
-    def room_closed(self, room: Room, sids: list[str]) -> None:
-        """The lobby closed ``room``: its members are in no room now."""
-        for sid in sids:
-            session = self.sessions.get(sid)
-            if session is not None and session.room is room:
-                session.room = session.member = None
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -170,34 +170,33 @@ class Gateway:
         self.sio.on(event, handle)
 
     async def create(self, session: Session, *, game: str, public: bool, max_players: int,
-                     max_spectators: int, tick_rate: int, settings: dict[str, Any]
-                     ) -> dict[str, Any]:
+                     max_spectators: int, tick_rate: int, settings: dict[str, Any],
+                     metadata: dict[str, Any]) -> dict[str, Any]:
         """Create a room and join it as its host."""
         self._require_no_room(session)
         self.limiter.check_join(session)
         request = RoomRequest(game, public, max_players, max_spectators, tick_rate or None,
                               settings)
         room = await self.lobby.create(session.sid, request)
-        return await self._enter(session, room, spectate=False)
+        return await room.admit(session.sid, session.name, metadata=metadata)
 
-    async def join(self, session: Session, *, code: str, room_id: str, spectate: bool
-                   ) -> dict[str, Any]:
+    async def join(self, session: Session, *, code: str, room_id: str, spectate: bool,
+                   metadata: dict[str, Any]) -> dict[str, Any]:
         """Join a room by join code (any case, spaces ignored) or by room id."""
         self._require_no_room(session)
         self.limiter.check_join(session)
         if bool(code) == bool(room_id):
             raise ProtocolError("bad_request", "give either code or room_id")
         room = await self.lobby.find(code=normalize_code(code), room_id=room_id)
-        return await self._enter(session, room, spectate)
+        return await room.admit(session.sid, session.name, spectate, metadata)
 
     async def quick_join(self, session: Session, *, game: str, settings: dict[str, Any],
-                         max_players: int) -> dict[str, Any]:
+                         max_players: int, metadata: dict[str, Any]) -> dict[str, Any]:
         """Join the fullest public room with a free seat, or open a new public one."""
         self._require_no_room(session)
         self.limiter.check_join(session)
         request = RoomRequest(game, True, max_players, settings=settings)
-        room = await self.lobby.quick_join_target(session.sid, request)
-        return await self._enter(session, room, spectate=False)
+        return await self.lobby.quick_join(session.sid, session.name, request, metadata)
 
     async def resume(self, session: Session, *, token: str) -> dict[str, Any]:
         """Take back a held seat with its reconnection token (after a dropped connection)."""
@@ -210,18 +209,11 @@ class Gateway:
             room = await self.lobby.find(room_id=room_id)
         except ProtocolError:
             raise ProtocolError("seat_expired") from None
-        member, previous = room.resume(session.sid, token)
-        if previous is not None:
-            await self._evict(previous, room, "replaced")
-        return await self._seat(session, room, member)
+        return await room.resume(session.sid, token)
 
     async def leave(self, session: Session) -> dict[str, Any]:
         """Leave the current room."""
-        room = self._require_room(session)
-        room.remove(session.sid)
-        await self.lobby.dispatcher.exit(session.sid, room.id)
-        session.room = session.member = None
-        self.lobby.publish(room)
+        await self._require_room(session).leave(session.sid)
         return {}
 
     async def list_rooms(self, session: Session, *, game: str) -> dict[str, Any]:
@@ -230,11 +222,7 @@ class Gateway:
 
     async def kick(self, session: Session, *, player_id: int) -> dict[str, Any]:
         """Host only: remove a player from the room."""
-        room = self._require_room(session)
-        target = room.kick(session.sid, player_id)
-        if target.sid is not None:
-            await self._evict(target.sid, room, "kicked")
-        self.lobby.publish(room)
+        await self._require_room(session).kick(session.sid, player_id)
         return {}
 
     async def change_settings(self, session: Session, *, settings: dict[str, Any]
@@ -248,7 +236,6 @@ class Gateway:
         """Host only: start the game."""
         room = self._require_room(session)
         room.start(session.sid)
-        self.lobby.publish(room)
         return {"room": room.info()}
 
     async def sync(self, session: Session) -> dict[str, Any]:
@@ -273,9 +260,10 @@ class Gateway:
                 raise ProtocolError("rate_limited", "Too many inputs; send one per tick")
             if extra:
                 raise ProtocolError("bad_input", "an input is one list, without an ack")
-            if session.member is None or session.room is None:
+            room = self.lobby.room_of(sid)
+            if room is None:
                 raise ProtocolError("not_in_room", "Join a room before sending input")
-            session.room.enqueue(session.member, data)
+            room.enqueue(sid, data)
         except ProtocolError as error:
             self.sio.refused(session.connection, error, EVENTS.input)
 
@@ -289,35 +277,14 @@ class Gateway:
 
     # -- helpers -----------------------------------------------------------------------------
 
-    async def _enter(self, session: Session, room: Room, spectate: bool) -> dict[str, Any]:
-        return await self._seat(session, room, room.admit(session.sid, session.name, spectate))
-
-    async def _seat(self, session: Session, room: Room, member: Member) -> dict[str, Any]:
-        """Put the session in ``room`` as ``member``; the answer is the room's welcome."""
-        session.room, session.member = room, member
-        await self.lobby.dispatcher.enter(session.sid, room.id)
-        self.lobby.publish(room)
-        return room.welcome(member)
-
-    async def _evict(self, sid: str, room: Room, code: str) -> None:
-        """Tell a connection it lost its place in ``room`` and take it out."""
-        dispatcher = self.lobby.dispatcher
-        await dispatcher.send(sid, EVENTS.closed, ProtocolError(code).to_wire() | {
-            "room_id": room.id})
-        await dispatcher.exit(sid, room.id)
-        evicted = self.sessions.get(sid)
-        if evicted is not None and evicted.room is room:
-            evicted.room = evicted.member = None
-
-    @staticmethod
-    def _require_room(session: Session) -> Room:
-        if session.room is None:
+    def _require_room(self, session: Session) -> Room:
+        room = self.lobby.room_of(session.sid)
+        if room is None:
             raise ProtocolError("not_in_room")
-        return session.room
+        return room
 
-    @staticmethod
-    def _require_no_room(session: Session) -> None:
-        if session.room is not None:
+    def _require_no_room(self, session: Session) -> None:
+        if self.lobby.room_of(session.sid) is not None:
             raise ProtocolError("already_in_room")
 
     def _check_request(self, session: Session) -> None:

@@ -19,6 +19,7 @@ from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamil
 from server.clock import ClockStats
 from server.inputs import InputCounters
 from server.logs import LOG_GUARD
+from server.messages import MessageCounters
 
 TICK_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
 
@@ -47,6 +48,7 @@ class EngineStats:
     traffic: TrafficStats = field(default_factory=TrafficStats)
     refusals: Counter[str] = field(default_factory=Counter)  # by error code
     cuts: Counter[str] = field(default_factory=Counter)  # connections closed, by reason
+    messages: MessageCounters = field(default_factory=MessageCounters)
     observe_tick: Callable[[float], None] = lambda seconds: None
 
 
@@ -77,6 +79,7 @@ class Metrics:
     def collect(self) -> Iterator[Metric]:
         """Prometheus collector protocol: the counters and gauges as of now."""
         clock, inputs, traffic = self.stats.clock, self.stats.inputs, self.stats.traffic
+        messages = self.stats.messages
         yield _counter("tickwire_ticks", "Room ticks run", clock.ticks)
         yield _counter("tickwire_ticks_late", "Room ticks that started a quarter step late",
                        clock.late)
@@ -89,6 +92,11 @@ class Metrics:
         for reason in ("stale", "overflow", "invalid", "failed", "rate_limited"):
             dropped.add_metric([reason], getattr(inputs, reason))
         yield dropped
+        yield _counter("tickwire_game_messages_queued",
+                       "One-off game messages queued for delivery", messages.queued)
+        yield _counter("tickwire_game_messages_dropped",
+                       "One-off game messages dropped as invalid, too large or too many",
+                       messages.dropped)
         yield _counter("tickwire_messages_in", "Socket.IO messages received", traffic.messages_in)
         yield _counter("tickwire_bytes_in", "Socket.IO payload bytes received", traffic.bytes_in)
         yield _counter("tickwire_messages_rejected", "Messages refused as oversized or malformed",

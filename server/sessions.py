@@ -7,21 +7,17 @@ from dataclasses import dataclass
 from server.config import ServerConfig
 from server.limits import AddressBuckets
 from server.net.connections import Connection
-from server.room import Room
-from server.roster import Member
 from shared.protocol import ProtocolError
 
 
 @dataclass(slots=True)
 class Session:
-    """One connection in the namespace: who it is and where it is. Its rate limits live on
-    its ``connection``, so they outlast a namespace reconnect."""
+    """One connection in the namespace: who it is (its room: ``Lobby.room_of``). Its rate
+    limits live on its ``connection``, so they outlast a namespace reconnect."""
 
     sid: str
     name: str
     connection: Connection
-    room: Room | None = None
-    member: Member | None = None
 
     @property
     def address(self) -> str:

@@ -41,6 +41,7 @@ class Events:
     closed: str
     error: str
     bye: str
+    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,10 @@ class Limits:
     max_seq: int
     max_inputs_per_tick: int
     max_tick_rate: int
+    max_metadata_entries: int
+    max_metadata_chars: int
+    max_game_message_bytes: int
+    max_game_messages_per_tick: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,9 @@
 """The reference game: a top-down arena.
 
 Players steer a ship, aim and shoot. Bullets damage ships and the wandering drones; a kill
-scores a point. The host starts a round; the first to ``score_limit`` (or the best score when
-``time_limit`` runs out) wins, and a new round starts after a short pause.
+scores a point and is announced to the room for its kill feed (message ``kill``). The host
+starts a round; the first to ``score_limit`` (or the best score when ``time_limit`` runs out)
+wins, and a new round starts after a short pause.
 
 Movement is per input: each input moves its ship by one tick's worth (``shared.games.arena.move``),
 from a budget that grows by one move per tick, so the browser can predict exactly and a client
@@ -262,6 +263,9 @@ class Arena(Game):
         if target.hp > 0:
             return
         shooter = self.ships.get(shooter_id)
+        self.broadcast("kill", {"killer": shooter.name if shooter else None,
+                                "killer_id": shooter_id, "victim": target.name,
+                                "victim_id": target_id})
         if shooter is not None and self.phase == "playing":
             shooter.score += 1
             if shooter.score >= self.settings["score_limit"]:

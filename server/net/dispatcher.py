@@ -19,9 +19,9 @@ class SocketDispatcher:
         """Send one event to every member of a room, encoded once, without waiting."""
         self.sio.manager.fanout(event, [payload], NAMESPACE, room_id)
 
-    async def send(self, sid: str, event: str, payload: Any) -> None:
-        """Send one event to one connection."""
-        await self.sio.emit(event, payload, to=sid)
+    def send(self, sid: str, event: str, payload: Any) -> None:
+        """Send one event to one connection, without waiting."""
+        self.sio.manager.fanout(event, [payload], NAMESPACE, sid)
 
     async def enter(self, sid: str, room_id: str) -> None:
         """Add a connection to a room's broadcast group."""

@@ -145,8 +145,8 @@ async def test_quick_join_finds_the_open_room_among_many_full_ones(tickwire, con
     for index in range(120):
         await tickwire.lobby.create(f"filler{index}", RoomRequest(public=True, max_players=1))
     for room in list(tickwire.lobby.rooms.values()):
-        room.admit(f"seat-{room.id}", "filler", spectate=False)
-        tickwire.lobby.publish(room)
+        room.roster.admit(f"seat-{room.id}", "filler", spectate=False)  # no socket behind it
+        room.listener.listing_changed(room)
     first, second = await connect("first"), await connect("second")
     opened = await first.quick_join(max_players=2)
     joined = await second.quick_join(max_players=2)

@@ -171,3 +171,25 @@ test("create and quick play ask for protocol.json's default game and room sizes"
   await playing;
   await leave({ connection, client });
 });
+
+test("game messages reach onMessage while seated; malformed ones are ignored", async () => {
+  const connection = new FakeConnection();
+  const client = new GameClient(connection);
+  const received = [];
+  client.onMessage = (kind, payload) => received.push([kind, payload]);
+  connection.emit("m", ["kill", { victim: "early" }]); // not in a room yet
+  const joining = client.join("abc234");
+  connection.take("join").reply(welcome());
+  await joining;
+  const kill = { killer: "me", killer_id: ME, victim: "drone1", victim_id: 3 };
+  connection.emit("m", ["kill", kill]);
+  connection.emit("m", ["cue"]);
+  connection.emit("m", [7, "not a kind"]);
+  connection.emit("m", { kind: "kill" });
+  connection.emit("m", ["cue", null, "extra"]);
+  connection.emit("m", ["cue", null]);
+  assert.deepEqual(received, [["kill", kill], ["cue", null]]);
+  await leave({ connection, client });
+  connection.emit("m", ["kill", kill]);
+  assert.equal(received.length, 2);
+});

@@ -96,3 +96,29 @@ def test_warmup_kills_do_not_score():
             break
     assert arena.phase == "warmup"
     assert arena.ships[2].hp == 0 and arena.ships[1].score == 0
+
+
+class Recorder:
+    """A message sink that keeps what the game broadcast."""
+
+    def __init__(self) -> None:
+        self.broadcasts: list[tuple[str, object]] = []
+
+    def send(self, player_id, kind, payload=None):
+        raise AssertionError("the arena only broadcasts")
+
+    def broadcast(self, kind, payload=None):
+        self.broadcasts.append((kind, payload))
+
+
+def test_a_kill_and_only_a_kill_is_announced_for_the_kill_feed():
+    arena, ann = duel(score_limit=5)
+    recorder = arena.messages = Recorder()
+    for tick in range(2, 200):
+        arena.apply(ann, stick(fire=True))
+        arena.step(tick)
+        if recorder.broadcasts:
+            break
+    assert arena.ships[2].hp == 0  # the hits before the last one were not announced
+    assert recorder.broadcasts == [
+        ("kill", {"killer": "ann", "killer_id": 1, "victim": "bob", "victim_id": 2})]

@@ -63,6 +63,7 @@ export class App {
     client.onLink = (state) => this.screen?.hud.showLink(state);
     client.onClosed = (error) => this.#toLobby(error.message);
     client.onNotice = (error) => this.screen?.hud.notify(error.message);
+    client.onMessage = (kind, payload) => this.screen?.message(kind, payload);
     this.client = client;
     return client;
   }

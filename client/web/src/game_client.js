@@ -21,7 +21,8 @@ const FROZEN_PHASES = new Set(["ended"]); // phases in which inputs move no ship
  *
  * Callbacks the screens set: `onRoom(info)` when the room info changes, `onLink(state)` with
  * "online" or "reconnecting", `onClosed(error)` when the seat is gone for good (room closed,
- * kicked, seat expired), `onNotice(error)` for errors worth showing that end nothing.
+ * kicked, seat expired), `onNotice(error)` for errors worth showing that end nothing, and
+ * `onMessage(kind, payload)` for each one-off message from the game (the arena's kill feed).
  */
 export class GameClient {
   /** `connection`: an open Connection. */
@@ -37,6 +38,7 @@ export class GameClient {
     this.onLink = () => {};
     this.onClosed = () => {};
     this.onNotice = () => {};
+    this.onMessage = () => {};
     this.#listen();
   }
 
@@ -146,6 +148,10 @@ export class GameClient {
     });
     on(EVENTS.closed, (reason) => {
       if (this.room !== null) this.#close(new TickwireError(reason?.code ?? "room_closed", reason?.message));
+    });
+    on(EVENTS.message, (message) => {
+      if (this.room === null || !Array.isArray(message) || message.length !== 2) return;
+      if (typeof message[0] === "string") this.onMessage(message[0], message[1]);
     });
     on(EVENTS.error, (error) => this.onNotice(new TickwireError(error?.code, error?.message)));
     on(EVENTS.bye, (reason) => this.onNotice(new TickwireError(reason?.code ?? "shutting_down", reason?.message)));
