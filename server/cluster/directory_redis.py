@@ -223,7 +223,7 @@ class RedisDirectory:
         """Claim this node's rooms again (after Redis lost them), in one round trip."""
         async with self.redis.pipeline(transaction=False) as pipe:
             for listing in listings:
-                self._scripts["CLAIM"](
+                await self._scripts["CLAIM"](
                     args=[self.keys.prefix, listing.id, listing.code, listing.game,
                           _flag(listing.public), listing.players, listing.max_players,
                           listing.spectators, _flag(listing.started), listing.node,
