@@ -48,12 +48,16 @@ local function quick_sets(r)
   return P .. 'open:' .. suffix, P .. 'full:' .. suffix
 end
 
--- Drop expired holds and file the room under open or full; returns its live holds.
-local function reindex(id, r, now)
+-- The live holds of a room, expired ones dropped.
+local function prune(id, now)
   local holds = P .. 'room:' .. id .. ':holds'
   redis.call('ZREMRANGEBYSCORE', holds, '-inf', now)
-  local held = redis.call('ZCARD', holds)
-  if r.public ~= '1' then return held end
+  return redis.call('ZCARD', holds)
+end
+
+-- File a public room under open or full by its seats taken (players + held).
+local function place(id, r, held)
+  if r.public ~= '1' then return end
   local open, full = quick_sets(r)
   local taken = tonumber(r.players) + held
   if taken < tonumber(r.max_players) then
@@ -62,11 +66,17 @@ local function reindex(id, r, now)
   else
     redis.call('ZREM', open, id)
     if held > 0 then
-      redis.call('ZADD', full, redis.call('ZRANGE', holds, 0, 0, 'WITHSCORES')[2], id)
+      local first = redis.call('ZRANGE', P .. 'room:' .. id .. ':holds', 0, 0, 'WITHSCORES')
+      redis.call('ZADD', full, first[2], id)
     else
       redis.call('ZREM', full, id)
     end
   end
+end
+
+local function reindex(id, r, now)
+  local held = prune(id, now)
+  place(id, r, held)
   return held
 end
 
@@ -140,11 +150,16 @@ return 1
 """)
 
 # ARGV: P, id, players, max_players, spectators, started, consumed hold ids...
+# An unchanged listing costs one read and publishes nothing.
 UPDATE = _script(r"""
 local id = ARGV[2]
 local key = P .. 'room:' .. id
 local r = read(key)
 if not r or r.state ~= 'live' then return 0 end
+if #ARGV == 6 and r.players == ARGV[3] and r.max_players == ARGV[4]
+    and r.spectators == ARGV[5] and r.started == ARGV[6] then
+  return 0
+end
 r.players, r.max_players, r.spectators, r.started = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 redis.call('HSET', key, 'players', r.players, 'max_players', r.max_players,
            'spectators', r.spectators, 'started', r.started)
@@ -206,7 +221,7 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', full, '-inf', now, 'LIMIT', 0, 1
 end
 -- Scores never undercount seats taken (holds only expire), so stop at a score the best
 -- exact count already reaches.
-local best, best_taken, best_room = nil, -1, nil
+local best, best_taken, best_held, best_room = nil, -1, 0, nil
 local ranked = redis.call('ZREVRANGE', open, 0, 49, 'WITHSCORES')
 for i = 1, #ranked, 2 do
   local id = ranked[i]
@@ -215,9 +230,10 @@ for i = 1, #ranked, 2 do
   if not r then
     redis.call('ZREM', open, id)
   elseif alive(r.node) then
-    local taken = tonumber(r.players) + reindex(id, r, now)
+    local held = reindex(id, r, now)
+    local taken = tonumber(r.players) + held
     if taken < tonumber(r.max_players) and taken > best_taken then
-      best, best_taken, best_room = id, taken, r
+      best, best_taken, best_held, best_room = id, taken, held, r
     end
   end
 end
@@ -229,7 +245,7 @@ if best then
     redis.call('PEXPIRE', key .. ':holds', opening_ms)
     redis.call('PEXPIRE', P .. 'code:' .. best_room.code, opening_ms)
   end
-  reindex(best, best_room, now)
+  place(best, best_room, best_held + 1)
   return {'seat', best, best_room.node, best_room.code}
 end
 local node = nil
@@ -250,7 +266,7 @@ redis.call('PEXPIRE', key, opening_ms)
 redis.call('ZADD', key .. ':holds', now + hold_ms, hold)
 redis.call('PEXPIRE', key .. ':holds', opening_ms)
 redis.call('SADD', P .. 'node:' .. node .. ':rooms', id)
-reindex(id, r, now)
+place(id, r, 1)
 return {'open', id, node, code}
 """)
 
@@ -262,11 +278,10 @@ local key = P .. 'room:' .. id
 local r = read(key)
 if not r or r.state ~= 'live' or not alive(r.node) then return {'not_found'} end
 local now = now_ms()
-if tonumber(r.players) + reindex(id, r, now) >= tonumber(r.max_players) then
-  return {'full'}
-end
+local held = prune(id, now)
+if tonumber(r.players) + held >= tonumber(r.max_players) then return {'full'} end
 redis.call('ZADD', key .. ':holds', now + tonumber(ARGV[4]), ARGV[3])
-reindex(id, r, now)
+place(id, r, held + 1)
 return {'ok', flat(r)}
 """)
 

@@ -18,8 +18,9 @@
   every local room (``local_rooms`` callback) within one heartbeat of Redis answering again.
 - **Degraded.** While Redis does not answer, ``healthy`` is False; running rooms do not care.
 
-Redis operations per node per second: one heartbeat script (HSET + PEXPIRE, and for the one
-node holding the sweep lock, one EXISTS per registered node).
+Redis commands per node per second: one heartbeat script of 5 (HGET, HSET, PEXPIRE, SET NX
+of the sweep lock), plus, once a second cluster-wide, 1 + one per registered node for the
+sweep. ``nodes``/``ranked``/``least_loaded``: 2 + one per registered node.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import asyncio
 import collections
 import dataclasses
 import math
+import socket
 import time
 
 import pytest
@@ -180,3 +181,15 @@ async def _refusal(call: object) -> ProtocolError:
         await call  # type: ignore[misc]
     return refused.value
 
+
+
+async def test_a_redis_that_never_answers_fails_within_2_seconds(prefix: str) -> None:
+    with socket.socket() as mute:  # accepts connections (backlog) and never says a word
+        mute.bind(("127.0.0.1", 0))
+        mute.listen(8)
+        directory = RedisDirectory(connect(f"redis://127.0.0.1:{mute.getsockname()[1]}/0"),
+                                   prefix)
+        started = time.monotonic()
+        assert (await _refusal(directory.by_code("NNNNNN"))).code == "cluster_unavailable"
+        assert time.monotonic() - started < 2.0
+        await directory.redis.aclose()
