@@ -8,6 +8,7 @@ import dataclasses
 import math
 import socket
 import time
+from collections.abc import Awaitable
 
 import pytest
 from redis.asyncio import Redis
@@ -176,9 +177,9 @@ def _listing(code: str, **fields: object) -> RoomListing:
     return RoomListing(**values)  # type: ignore[arg-type]
 
 
-async def _refusal(call: object) -> ProtocolError:
+async def _refusal(call: Awaitable[object]) -> ProtocolError:
     with pytest.raises(ProtocolError) as refused:
-        await call  # type: ignore[misc]
+        await call
     return refused.value
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from server.cluster.reservations import Reservation, Reservations
 from shared.protocol import ProtocolError
-from tests.cluster.conftest import NodeFactory
+from tests.cluster.conftest import Node, NodeFactory
 
 
 class Clock:
@@ -106,7 +106,7 @@ def _refusal(owner: Reservations, token: object) -> str:
     return refused.value.code
 
 
-async def _directory_refusal(node, room_id: str) -> str:  # type: ignore[no-untyped-def]
+async def _directory_refusal(node: Node, room_id: str) -> str:
     with pytest.raises(ProtocolError) as refused:
         await node.directory.reserve(room_id)
     return refused.value.code
