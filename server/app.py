@@ -11,6 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from server.budget import BudgetLimits, CpuMeter, RoomBudget
 from server.config import ServerConfig
 from server.directory import MemoryDirectory
 from server.games import GAMES
@@ -71,7 +72,11 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
     )
     dispatcher = SocketDispatcher(sio)
     node = f"{socket.gethostname()}:{os.getpid()}"
-    lobby = Lobby(config, MemoryDirectory(), dispatcher, games, node, stats)
+    budget = RoomBudget(BudgetLimits(
+        max_load=config.max_load, max_room_load=config.max_room_load, busy_cpu=config.busy_cpu,
+        max_rooms_per_address=config.max_rooms_per_address,
+        max_client_tick_rate=config.max_client_tick_rate), CpuMeter())
+    lobby = Lobby(config, MemoryDirectory(), dispatcher, games, node, stats, budget)
     gateway = Gateway(sio, lobby, config)
     metrics = Metrics(stats, Occupancy(
         rooms=lambda: len(lobby.rooms),
@@ -89,6 +94,7 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
     app.router.add_get("/metrics", _token_required(config.metrics_token, metrics.handle))
     if config.web_root:
         _serve_web_client(app, Path(config.web_root))
+    app.on_startup.append(_start_meter)
     app.on_shutdown.append(_shut_down)
     return app
 
@@ -167,7 +173,12 @@ def _serve_web_client(app: web.Application, root: Path) -> None:
     app.router.add_static("/static/", root)
 
 
+async def _start_meter(app: web.Application) -> None:
+    app[LOBBY].budget.meter.start()
+
+
 async def _shut_down(app: web.Application) -> None:
     gateway = app[GATEWAY]
     await gateway.shutdown()
     await gateway.sio.connections.stop()
+    app[LOBBY].budget.meter.stop()

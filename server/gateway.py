@@ -177,7 +177,7 @@ class Gateway:
         self.limiter.check_join(session)
         request = RoomRequest(game, public, max_players, max_spectators, tick_rate or None,
                               settings)
-        room = await self.lobby.create(session.sid, request)
+        room = await self.lobby.create(session.sid, request, address=session.address)
         return await room.admit(session.sid, session.name, metadata=metadata)
 
     async def join(self, session: Session, *, code: str, room_id: str, spectate: bool,
@@ -196,7 +196,8 @@ class Gateway:
         self._require_no_room(session)
         self.limiter.check_join(session)
         request = RoomRequest(game, True, max_players, settings=settings)
-        return await self.lobby.quick_join(session.sid, session.name, request, metadata)
+        return await self.lobby.quick_join(session.sid, session.name, request, metadata,
+                                           session.address)
 
     async def resume(self, session: Session, *, token: str) -> dict[str, Any]:
         """Take back a held seat with its reconnection token (after a dropped connection)."""
