@@ -60,8 +60,8 @@ def unpack(encoded: bytes, ext_hook: Any = msgpack.ExtType) -> Any:
 def _checked(decoded: Any) -> tuple[int, Any, int | None, str]:
     if not isinstance(decoded, dict):
         raise MalformedPacket("a Socket.IO packet must be a map")
-    packet_type, data = decoded.get("type"), decoded.get("data")
-    packet_id, namespace = decoded.get("id"), decoded.get("nsp")
+    data: Any = decoded.get("data")
+    packet_type, packet_id, namespace = decoded.get("type"), decoded.get("id"), decoded.get("nsp")
     if type(packet_type) is not int or packet_type not in _ALLOWED_TYPES:
         raise MalformedPacket("unknown packet type")
     if not isinstance(namespace, str):
