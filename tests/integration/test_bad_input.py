@@ -10,7 +10,7 @@ import pytest
 
 from server.games import GAMES
 from server.games.base import Game, Player
-from tests.conftest import refusal
+from tests.helpers import refusal
 from tests.rawsocket import RawSocket
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import refusal
+from tests.helpers import refusal
 
 
 async def test_only_the_host_kicks_and_the_kicked_cannot_come_back(connect):

@@ -8,7 +8,7 @@ import aiohttp
 
 from server.lobby import RoomRequest
 from shared.protocol import VERSION
-from tests.conftest import refusal
+from tests.helpers import refusal
 
 
 async def test_private_room_is_joined_by_code_in_any_case(tickwire, connect):
