@@ -15,41 +15,21 @@ import contextlib
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import socketio
 
+from client.answers import Joined, TickwireError
+from client.inbox import Inbox
 from client.mirror import StateMirror
-from shared.protocol import EVENTS, VERSION
+from shared.protocol import DEFAULTS, EVENTS, VERSION
 from shared.schema import EntitySchema
 from shared.wire import TickwirePacket
 
 REQUEST_TIMEOUT = 10.0
+MESSAGES_KEPT = 100  # the latest game messages ``TickwireClient.messages`` keeps
 StateCallback = Callable[["StateMirror"], None]
-
-
-class TickwireError(Exception):
-    """The server refused a request or a connection: ``code`` and ``message`` say why."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-
-
-@dataclass(frozen=True, slots=True)
-class Joined:
-    """The answer to create / join / quick join."""
-
-    room: dict[str, Any]
-    player_id: int | None
-    input_names: tuple[str, ...]
-
-    @property
-    def code(self) -> str:
-        """The room's join code."""
-        return self.room["code"]
+MessageCallback = Callable[[str, Any], None]
 
 
 class TickwireClient:
@@ -80,7 +60,8 @@ class TickwireClient:
         self.token: str | None = None
         self.goodbye: dict[str, Any] | None = None
         self.url_before_drop = ""
-        self.errors: deque[dict[str, Any]] = deque(maxlen=100)
+        self.errors: Inbox[dict[str, Any]] = Inbox(maxlen=100)
+        self.messages: Inbox[tuple[str, Any]] = Inbox(maxlen=MESSAGES_KEPT)
         self.states_received = 0
         self.resyncs = 0
         self.input_latencies: deque[float] = deque(maxlen=10_000)
@@ -88,17 +69,17 @@ class TickwireClient:
         self._sent_at: dict[int, float] = {}
         self._refusal: dict[str, Any] | None = None
         self._callbacks: list[StateCallback] = []
+        self._message_callbacks: list[MessageCallback] = []
         self._listeners: set[asyncio.Queue[int]] = set()
         self._resync_task: asyncio.Task[None] | None = None
-        self._error_arrived = asyncio.Event()
         self._room_closed = asyncio.Event()
         self.sio.on("connect_error", self._on_connect_error)
         self.sio.on(EVENTS.state, self._on_state)
-        self.sio.on(EVENTS.keyframe, self._on_keyframe)
         self.sio.on(EVENTS.room, self._on_room)
         self.sio.on(EVENTS.closed, self._on_closed)
         self.sio.on(EVENTS.error, self._on_error)
         self.sio.on(EVENTS.bye, self._on_bye)
+        self.sio.on(EVENTS.message, self._on_message)
 
     # -- connection --------------------------------------------------------------------------
 
@@ -172,31 +153,37 @@ class TickwireClient:
             raise TickwireError(answer.get("code", "unknown"), answer.get("message", ""))
         return answer
 
-    async def create_room(self, *, public: bool = False, max_players: int = 8,
-                          max_spectators: int = 8, game: str = "arena",
-                          settings: dict[str, Any] | None = None, tick_rate: int = 0) -> Joined:
-        """Create a room and join it as its host."""
+    async def create_room(self, *, public: bool = False,
+                          max_players: int = DEFAULTS.max_players,
+                          max_spectators: int = DEFAULTS.max_spectators,
+                          game: str = DEFAULTS.game,
+                          settings: dict[str, Any] | None = None, tick_rate: int = 0,
+                          metadata: dict[str, Any] | None = None) -> Joined:
+        """Create a room and join it as its host. ``metadata`` (a small map) goes to the
+        game's join check, as with ``join`` and ``quick_join``."""
         payload = {"game": game, "public": public, "max_players": max_players,
                    "max_spectators": max_spectators, "settings": settings or {}}
         if tick_rate:
             payload["tick_rate"] = tick_rate
-        return await self._enter(EVENTS.create, payload)
+        return await self._enter(EVENTS.create, payload, metadata)
 
     async def join(self, code: str | None = None, room_id: str | None = None,
-                   spectate: bool = False) -> Joined:
+                   spectate: bool = False, metadata: dict[str, Any] | None = None) -> Joined:
         """Join by join code or room id, as a player or a spectator."""
         payload: dict[str, Any] = {"spectate": spectate}
         if code is not None:
             payload["code"] = code
         if room_id is not None:
             payload["room_id"] = room_id
-        return await self._enter(EVENTS.join, payload)
+        return await self._enter(EVENTS.join, payload, metadata)
 
-    async def quick_join(self, game: str = "arena", settings: dict[str, Any] | None = None,
-                         max_players: int = 8) -> Joined:
+    async def quick_join(self, game: str = DEFAULTS.game,
+                         settings: dict[str, Any] | None = None,
+                         max_players: int = DEFAULTS.max_players,
+                         metadata: dict[str, Any] | None = None) -> Joined:
         """Join a public room with a free seat, or open one."""
         return await self._enter(EVENTS.quick_join, {"game": game, "settings": settings or {},
-                                                     "max_players": max_players})
+                                                     "max_players": max_players}, metadata)
 
     async def resume(self, token: str) -> Joined:
         """Take back a held seat (after a dropped connection) with its reconnection token."""
@@ -256,6 +243,11 @@ class TickwireClient:
         """Call ``callback(mirror)`` after every applied state or keyframe."""
         self._callbacks.append(callback)
 
+    def on_message(self, callback: MessageCallback) -> None:
+        """Call ``callback(kind, payload)`` for every one-off message from the game (event
+        ``m``); the latest ones are also kept in ``messages`` as ``(kind, payload)``."""
+        self._message_callbacks.append(callback)
+
     async def updates(self) -> AsyncGenerator[int, None]:
         """Yield the mirror's tick now (when synced) and after each update; a slow consumer
         skips ticks rather than queueing them."""
@@ -282,13 +274,14 @@ class TickwireClient:
                              timeout: float = REQUEST_TIMEOUT) -> dict[str, Any]:
         """Wait for an ``error`` event with this code (and about this event, if given);
         return at once if one already arrived."""
-        async with asyncio.timeout(timeout):
-            while True:
-                for error in self.errors:
-                    if error.get("code") == code and event in (None, error.get("event")):
-                        return error
-                self._error_arrived.clear()
-                await self._error_arrived.wait()
+        return await self.errors.first(
+            lambda error: error.get("code") == code and event in (None, error.get("event")),
+            timeout)
+
+    async def wait_for_message(self, kind: str, timeout: float = REQUEST_TIMEOUT) -> Any:
+        """Wait for a game message of this kind and return its payload; return at once if
+        one is among the kept ``messages``."""
+        return (await self.messages.first(lambda message: message[0] == kind, timeout))[1]
 
     async def wait_closed(self, timeout: float = REQUEST_TIMEOUT) -> dict[str, Any]:
         """Wait until the server closes our room (or kicks us); returns ``{code, message}``."""
@@ -298,7 +291,10 @@ class TickwireClient:
 
     # -- event handlers ----------------------------------------------------------------------
 
-    async def _enter(self, event: str, payload: dict[str, Any]) -> Joined:
+    async def _enter(self, event: str, payload: dict[str, Any],
+                     metadata: dict[str, Any] | None = None) -> Joined:
+        if metadata:
+            payload["metadata"] = metadata
         await self.request(event, payload, on_success=self._load_welcome)
         assert self.joined is not None
         return self.joined
@@ -341,11 +337,6 @@ class TickwireClient:
             self._record_ack(mirror.ack)
             self._notify()
 
-    async def _on_keyframe(self, message: Any) -> None:
-        if self.mirror is not None:
-            self.mirror.load_keyframe(message)
-            self._notify()
-
     async def _on_room(self, info: Any) -> None:
         if self.joined is not None and isinstance(info, dict):
             self.room = info
@@ -359,8 +350,15 @@ class TickwireClient:
         self.goodbye = notice if isinstance(notice, dict) else {"code": "shutting_down"}
 
     async def _on_error(self, error: Any) -> None:
-        self.errors.append(error if isinstance(error, dict) else {"code": "unknown"})
-        self._error_arrived.set()
+        self.errors.add(error if isinstance(error, dict) else {"code": "unknown"})
+
+    async def _on_message(self, message: Any) -> None:
+        if not (isinstance(message, list) and len(message) == 2 and isinstance(message[0], str)):
+            return
+        kind, payload = message
+        self.messages.add((kind, payload))
+        for callback in self._message_callbacks:
+            callback(kind, payload)
 
     def _forget_room(self) -> None:
         self.room = None

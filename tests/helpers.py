@@ -69,6 +69,13 @@ def record_client_digests(client: TickwireClient) -> dict[int, str]:
     return digests
 
 
+def record_ticks(client: TickwireClient) -> list[int]:
+    """Every tick the client's mirror reaches from now on, in order."""
+    ticks: list[int] = []
+    client.on_state(lambda mirror: ticks.append(mirror.tick))
+    return ticks
+
+
 def assert_consecutive(ticks: list[int]) -> None:
     """Ticks were seen, and not one was missed or repeated."""
     assert ticks, "no tick seen"

@@ -114,6 +114,15 @@ class RawSocket:
             if packet.get("type") == EVENT and packet["data"][0] == name:
                 return packet["data"][1] if len(packet["data"]) > 1 else None
 
+    async def wait_closed(self) -> None:
+        """Return once the server has closed the websocket (pings are not answered)."""
+        assert self.ws is not None
+        while not self.ws.closed:
+            message = await self.ws.receive()
+            if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED,
+                                aiohttp.WSMsgType.ERROR):
+                return
+
     async def close(self) -> None:
         """Close everything."""
         if self.ws is not None:

@@ -37,10 +37,13 @@ class Bot:
     def _count_state(self, mirror: object) -> None:
         self.stats.states += 1
 
-    async def play(self, until: float, tick_rate: int) -> None:
-        """Send one input per tick and a ping per second until ``until`` (monotonic)."""
+    async def play(self, until: float, tick_rate: int | None = None) -> None:
+        """Send ``tick_rate`` inputs a second (default: one per tick of the room) and a ping
+        per second until ``until`` (monotonic)."""
+        if self.client.room is None:
+            return
         loop = asyncio.get_running_loop()
-        dt = 1.0 / tick_rate
+        dt = 1.0 / (tick_rate or self.client.room["tick_rate"])
         next_input = next_ping = loop.time()
         while loop.time() < until and self.client.connected and self.client.mirror:
             now = loop.time()
@@ -81,7 +84,7 @@ async def _fill_room(bots: list[Bot], args: argparse.Namespace, gate: asyncio.Se
     host, guests = bots[0], bots[1:]
     if not await _connect(host, args.url, gate):
         return []
-    settings = {"npcs": args.npcs}
+    settings = {} if args.npcs is None else {"npcs": args.npcs}
     try:
         joined = await host.client.create_room(public=args.public, max_players=len(bots),
                                                settings=settings)
@@ -156,8 +159,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--per-room", type=int, default=6, help="bots per room")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of play")
     parser.add_argument("--behaviour", choices=[*BEHAVIOURS, "mixed"], default="mixed")
-    parser.add_argument("--npcs", type=int, default=6, help="drones per room")
-    parser.add_argument("--tick-rate", type=int, default=20, help="inputs per second per bot")
+    parser.add_argument("--npcs", type=int, default=None,
+                        help="drones per room (default: the arena's own default)")
+    parser.add_argument("--tick-rate", type=int, default=None,
+                        help="inputs per second per bot (default: the room's tick rate)")
     parser.add_argument("--public", action="store_true", help="list the rooms publicly")
     parser.add_argument("--report-every", type=float, default=1.0, help="seconds per line")
     parser.add_argument("--seed", type=int, default=None, help="random seed")

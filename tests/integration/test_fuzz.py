@@ -142,8 +142,6 @@ async def audit(app: web.Application) -> list[str]:
     for sid, session in gateway.sessions.items():
         if not session.name.startswith("guest-") and clean_name(session.name) != session.name:
             problems.append(f"session {sid} has name {session.name!r}")
-        if session.room is not None and session.room.id not in lobby.rooms:
-            problems.append(f"session {sid} is in a closed room")
     for room_id, room in lobby.rooms.items():
         schema = room.game_class.settings_schema
         if schema.merge(schema.defaults(), room.settings) != room.settings:

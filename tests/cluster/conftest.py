@@ -1,0 +1,71 @@
+"""Cluster fixtures: the real Redis at 127.0.0.1:6379 under a key prefix of each test's own,
+nodes (directory + registry, each with its own connections), and a private redis-server
+that a test may stop and start again. What test modules import is in ``helpers.py``."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from server.cluster.directory_redis import RedisDirectory
+from server.cluster.nodes import NodeRegistry
+from server.cluster.redis_link import connect
+from server.directory import RoomListing
+from tests.cluster.helpers import REDIS_URL, Node, NodeFactory, PrivateRedis
+
+
+@pytest.fixture
+async def prefix() -> AsyncIterator[str]:
+    """A key prefix of this test's own; its keys are deleted afterwards."""
+    value = f"tw:test:{secrets.token_hex(6)}:"
+    yield value
+    client = connect(REDIS_URL)
+    try:
+        keys = [key async for key in client.scan_iter(match=value + "*", count=1000)]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture
+async def redis(prefix: str) -> AsyncIterator[Redis]:
+    """A client of the shared Redis for looking at keys directly."""
+    client = connect(REDIS_URL)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def make_node(prefix: str) -> AsyncIterator[NodeFactory]:
+    """``await make_node("n1")``: a registered node with its own Redis connections."""
+    made: list[Node] = []
+
+    async def factory(node_id: str, url: str = REDIS_URL, start: bool = True,
+                      **options: Any) -> Node:
+        directory = RedisDirectory(connect(url), prefix)
+        rooms: dict[str, RoomListing] = {}
+        registry = NodeRegistry(directory, node_id, f"http://127.0.0.1/{node_id}",
+                                lambda: rooms.values(), **options)
+        node = Node(directory, registry, rooms)
+        made.append(node)
+        if start:
+            await registry.start()
+        return node
+
+    yield factory
+    for node in made:
+        await node.registry.stop()
+        await node.directory.redis.aclose()
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    server = PrivateRedis()
+    yield server
+    if server.process is not None and server.process.poll() is None:
+        server.kill()
