@@ -10,7 +10,7 @@ import pytest
 
 from server.budget import CpuMeter
 from server.games.arena import Arena
-from tests.conftest import config_with, refusal
+from tests.helpers import config_with, refusal
 
 ARENA_ROOM = Arena.max_entities({"npcs": 6}, 8) * 20  # a default arena room at 20 Hz
 

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from server.config import ServerConfig
-from tests.conftest import config_with, refusal
+from tests.helpers import config_with, refusal
 from tests.rawsocket import RawSocket
 
 PING_INTERVAL, PING_TIMEOUT = 1, 1.0

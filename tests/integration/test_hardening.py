@@ -6,7 +6,7 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from tests.conftest import config_with, refusal
+from tests.helpers import config_with, refusal
 from tests.rawsocket import RawSocket
 
 METRICS_TOKEN = "s3cret-metrics"

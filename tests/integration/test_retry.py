@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from client.bots.__main__ import parse_args, run
-from tests.conftest import config_with, refusal
+from tests.helpers import config_with, refusal
 
 
 @pytest.fixture
