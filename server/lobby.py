@@ -49,6 +49,8 @@ class Lobby:
     :param games: game classes by name.
     :param node: this process's name in the directory.
     :param stats: process-wide counters handed to every room.
+    :param listing_interval: least seconds between two listing writes of a room; default 0
+        (1 against a shared directory).
     """
 
     def __init__(
@@ -59,20 +61,26 @@ class Lobby:
         games: Mapping[str, type[Game]],
         node: str,
         stats: EngineStats,
+        listing_interval: float = 0.0,
     ) -> None:
         self.config = config
         self.directory = directory
         self.dispatcher = dispatcher
         self.games = games
         self.stats = stats
-        self.listings = ListingWriter(directory, node)
+        self.listings = ListingWriter(directory, node, listing_interval)
         self.rooms: dict[str, Room] = {}
         self.closing = False
         self.creators: dict[str, str] = {}  # room id -> sid of the connection that created it
         self._places: dict[str, Room] = {}  # sid -> its room; written only by room events
 
-    async def create(self, creator_sid: str, request: RoomRequest, autostart: bool = False) -> Room:
-        """Make and launch a room. The creator still has to join it."""
+    async def create(self, creator_sid: str, request: RoomRequest, autostart: bool = False,
+                     room_id: str = "", code: str = "") -> Room:
+        """Make and launch a room. The creator still has to join it.
+
+        :param room_id: the id (with ``code``) of a room the cluster directory holds a
+            placeholder for; by default new ones.
+        """
         if self.closing:
             raise ProtocolError("shutting_down")
         game_class = self.games.get(request.game)
@@ -102,10 +110,12 @@ class Lobby:
         )
         room = None
         while room is None:
-            candidate = Room(new_room_id(), new_join_code(LIMITS.code_length), game_class,
-                             options, self.dispatcher, self.stats, self)
+            candidate = Room(room_id or new_room_id(), code or new_join_code(LIMITS.code_length),
+                             game_class, options, self.dispatcher, self.stats, self)
             if await self.listings.claim(candidate):
                 room = candidate
+            elif room_id:
+                raise ProtocolError("room_not_found", "That room is no longer waiting to open")
         self.rooms[room.id] = room
         self.creators[room.id] = creator_sid
         room.launch()
@@ -163,6 +173,7 @@ class Lobby:
         self.closing = True
         for room in list(self.rooms.values()):
             await room.close(code)
+        await self.listings.close()
 
     # -- RoomListener ------------------------------------------------------------------------
 
