@@ -8,12 +8,15 @@ from typing import Any
 
 
 class TickwireError(Exception):
-    """The server refused a request or a connection: ``code`` and ``message`` say why."""
+    """The server refused a request or a connection: ``code`` and ``message`` say why;
+    ``redirect`` is the ``moved`` answer's ``{url, reservation?, room?}`` (the client follows
+    those by itself)."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, redirect: dict[str, Any] | None = None) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+        self.redirect = redirect
 
 
 @dataclass(frozen=True, slots=True)

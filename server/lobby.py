@@ -83,9 +83,7 @@ class Lobby:
         """
         if self.closing:
             raise ProtocolError("shutting_down")
-        game_class = self.games.get(request.game)
-        if game_class is None:
-            raise ProtocolError("unknown_game", f"No game called {request.game[:32]!r} here")
+        game_class = self.game_class(request.game)
         if len(self.rooms) >= self.config.max_rooms:
             raise ProtocolError("server_full", "This server holds its maximum number of rooms")
         created = sum(1 for sid in self.creators.values() if sid == creator_sid)
@@ -94,9 +92,7 @@ class Lobby:
                 "rate_limited",
                 f"One connection may keep at most {self.config.max_rooms_per_connection} rooms",
             )
-        settings = game_class.settings_schema.merge(
-            game_class.settings_schema.defaults(), request.settings
-        )
+        settings = self.settings_for(request)
         options = RoomOptions(
             public=request.public,
             max_players=request.max_players,
@@ -122,6 +118,19 @@ class Lobby:
         log.info("room %s (%s, %s) created", room.id, request.game,
                  "public" if request.public else "private")
         return room
+
+    def game_class(self, game: str) -> type[Game]:
+        """The game called ``game``, or ``ProtocolError("unknown_game")``."""
+        game_class = self.games.get(game)
+        if game_class is None:
+            raise ProtocolError("unknown_game", f"No game called {game[:32]!r} here")
+        return game_class
+
+    def settings_for(self, request: RoomRequest) -> dict[str, Any]:
+        """The whole, checked settings of a room for ``request`` (its game's defaults with the
+        request's changes)."""
+        schema = self.game_class(request.game).settings_schema
+        return schema.merge(schema.defaults(), request.settings)
 
     async def find(self, code: str | None = None, room_id: str | None = None) -> Room:
         """The local room with this code or id."""
