@@ -129,6 +129,10 @@ def _locator(lobby: Lobby, node: str, directory: RoomDirectory, cluster: Cluster
 
 async def _join_cluster(app: web.Application) -> None:
     await app[CLUSTER].start()
+    sio = app[GATEWAY].sio
+    if not sio.manager_initialized:  # hear the message queue before the first client comes
+        sio.manager_initialized = True
+        sio.manager.initialize()
 
 
 async def _leave_cluster(app: web.Application) -> None:
