@@ -92,7 +92,8 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
         connections=lambda: len(sio.connections),
     ))
 
-    app = web.Application(middlewares=[_page_headers])
+    app = web.Application(middlewares=[_page_headers] if cluster is None else [
+        _page_headers, cluster.peers.learn_origins])
     app[LOBBY] = lobby
     app[GATEWAY] = gateway
     sio.attach(app)

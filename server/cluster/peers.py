@@ -4,7 +4,9 @@ A page served by one node may have to open a websocket to another (a redirect). 
 accepts the page origins of every live node (CORS, checked by python-engineio when a socket
 opens) and its pages allow websockets to every live node (the Content-Security-Policy's
 ``connect-src``). Both are answered from this cache, refreshed every ``every`` seconds off the
-request path, never by a Redis call while a request waits.
+request path. Only a socket opened from an origin the cache does not know yet (a node that
+joined a moment ago) waits for one refresh first (``learn_origins``; at most two refreshes a
+second however many such requests arrive).
 """
 
 from __future__ import annotations
@@ -12,16 +14,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
+
+from aiohttp import web
 
 from server.cluster.nodes import NodeInfo, NodeRegistry
 from shared.protocol import ProtocolError
 
 log = logging.getLogger(__name__)
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
 REFRESH_SECONDS = 2.0
+EAGER_REFRESH_SECONDS = 0.5  # least time between two refreshes asked for by unknown origins
+SOCKET_PATH = "/socket.io/"
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -59,6 +67,8 @@ class Peers:
         self.urls: dict[str, str] = {registry.node_id: own_url}
         self._origins = frozenset({origin_of(own_url)})
         self._task: asyncio.Task[None] | None = None
+        self._refreshed = -EAGER_REFRESH_SECONDS
+        self._refreshing: asyncio.Future[None] | None = None
 
     def note(self, nodes: Iterable[NodeInfo]) -> None:
         """Take a fresh list of live nodes (from any ``registry.nodes()`` call)."""
@@ -80,6 +90,28 @@ class Peers:
         hosts = sorted({urlsplit(url).netloc for url in self.urls.values()})
         return " ".join(f"{scheme}://{host}" for host in hosts for scheme in ("ws", "wss"))
 
+    @web.middleware
+    async def learn_origins(self, request: web.Request, handler: Handler
+                            ) -> web.StreamResponse:
+        """aiohttp middleware: a socket from an origin not (yet) known as a live node's waits
+        for one refresh of the live nodes before python-engineio checks its origin."""
+        origin = request.headers.get("Origin")
+        if origin and request.path.startswith(SOCKET_PATH) and not self.allows(origin):
+            await self.refresh_now()
+        return await handler(request)
+
+    async def refresh_now(self) -> None:
+        """Refresh the live nodes now, unless that happened less than 0.5 s ago (callers
+        arriving meanwhile share one refresh); a Redis that does not answer changes nothing."""
+        loop = asyncio.get_running_loop()
+        if self._refreshing is None:
+            if loop.time() - self._refreshed < EAGER_REFRESH_SECONDS:
+                return
+            self._refreshed = loop.time()
+            self._refreshing = asyncio.ensure_future(self._refresh_once())
+            self._refreshing.add_done_callback(lambda _: setattr(self, "_refreshing", None))
+        await asyncio.shield(self._refreshing)
+
     async def start(self) -> None:
         """Keep refreshing until ``stop``."""
         self._task = asyncio.create_task(self._refresh(), name="cluster-peers")
@@ -92,9 +124,12 @@ class Peers:
 
     async def _refresh(self) -> None:
         while True:
-            with contextlib.suppress(ProtocolError):
-                self.note(await self.registry.nodes())
+            await self._refresh_once()
             await asyncio.sleep(self.every)
+
+    async def _refresh_once(self) -> None:
+        with contextlib.suppress(ProtocolError):
+            self.note(await self.registry.nodes())
 
 
 def origin_checker(configured: list[str], peers: Peers) -> Callable[[str, dict[str, Any]], bool]:

@@ -61,15 +61,16 @@ class NodeServer:
 
 
 async def start_node(prefix: str, node_id: str, *flags: str, redis_url: str = REDIS_URL,
-                     port: int = 0, wait: bool = True) -> NodeServer:
-    """A node on a free loopback port in the cluster of ``redis_url`` + ``prefix``; returns
-    once it listens (or, with ``wait=False``, at once)."""
+                     port: int = 0, wait: bool = True, web_root: str = "") -> NodeServer:
+    """A node on a free loopback port in the cluster of ``redis_url`` + ``prefix``, serving
+    the browser client from ``web_root`` (none by default); returns once it listens (or, with
+    ``wait=False``, at once)."""
     port = port or free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "server", "--port", str(port), "--redis-url", redis_url,
         "--redis-prefix", prefix, "--public-url", f"http://127.0.0.1:{port}",
         "--node-id", node_id, "--admin-token", ADMIN_TOKEN, "--empty-room-grace", "2",
-        *flags, cwd=ROOT, env={**os.environ, "TICKWIRE_WEB_ROOT": ""},
+        *flags, cwd=ROOT, env={**os.environ, "TICKWIRE_WEB_ROOT": web_root},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     node = NodeServer(node_id, port, process)
     if wait:
