@@ -10,6 +10,7 @@ serves it beside the arena as game ``"bench"``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from server.games.arena import SHIP, WORLD, Arena
@@ -29,6 +30,11 @@ class BenchArena(Arena):
 
     name = "bench"
     settings_schema = SettingsSchema(Setting("npcs", 16, 0, 64))
+
+    @classmethod
+    def max_entities(cls, settings: Mapping[str, Any], max_players: int) -> int:
+        """Ships and drones; the scenario fires no bullets."""
+        return max_players + settings["npcs"]
 
     def start(self) -> None:
         """No rounds: the scenario runs from the first tick."""

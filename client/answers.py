@@ -1,22 +1,39 @@
 """The server's answers as the client library hands them out: ``Joined`` when a room took
-us in, ``TickwireError`` when the server refused."""
+us in, ``TickwireError`` when the server refused (and ``retrying`` for refusals that say when
+to try again)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class TickwireError(Exception):
-    """The server refused a request or a connection: ``code`` and ``message`` say why;
-    ``redirect`` is the ``moved`` answer's ``{url, reservation?, room?}`` (the client follows
-    those by itself)."""
+    """The server refused a request or a connection: ``code`` and ``message`` say why,
+    ``retry_after`` (seconds) when trying again later can succeed, and ``redirect`` is a
+    ``moved`` answer's ``{url, reservation?, room?}`` (the client follows those by itself)."""
 
-    def __init__(self, code: str, message: str, redirect: dict[str, Any] | None = None) -> None:
+    def __init__(self, code: str, message: str, retry_after: float | None = None,
+                 redirect: dict[str, Any] | None = None) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+        self.retry_after = retry_after
         self.redirect = redirect
+
+    @classmethod
+    def from_answer(cls, answer: dict[str, Any]) -> TickwireError:
+        """The error an ``{ok: false, code, message, retry_after?, redirect?}`` answer
+        carries."""
+        retry_after = answer.get("retry_after")
+        redirect = answer.get("redirect")
+        return cls(str(answer.get("code", "unknown")), str(answer.get("message", "")),
+                   float(retry_after) if isinstance(retry_after, int | float) else None,
+                   redirect if isinstance(redirect, dict) else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,3 +48,18 @@ class Joined:
     def code(self) -> str:
         """The room's join code."""
         return self.room["code"]
+
+
+async def retrying(attempt: Callable[[], Awaitable[T]], retry_for: float) -> T:
+    """``attempt()``, tried again after each refusal's ``retry_after`` while the waits add up
+    to no more than ``retry_for`` seconds; other refusals and the last one are raised."""
+    waited = 0.0
+    while True:
+        try:
+            return await attempt()
+        except TickwireError as refused:
+            wait = refused.retry_after
+            if wait is None or waited + wait > retry_for:
+                raise
+            waited += wait
+            await asyncio.sleep(wait)

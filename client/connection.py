@@ -19,7 +19,7 @@ from typing import Any
 
 import socketio
 
-from client.answers import Joined, TickwireError
+from client.answers import Joined, TickwireError, retrying
 from client.inbox import Inbox
 from client.mirror import StateMirror
 from shared.protocol import DEFAULTS, EVENTS, VERSION
@@ -40,6 +40,9 @@ class TickwireClient:
     :param protocol_version: the version announced at connect (tests change it).
     :param transports: Engine.IO transports to use, in order.
     :param packet_class: the Socket.IO packet class (a subclass may count bytes).
+    :param retry_for: seconds this client may spend waiting to try a refused connection or
+        request again when the refusal says when (``retry_after``: a rate limit, a busy or
+        full server); 0 (the default) raises at once.
     """
 
     def __init__(
@@ -49,8 +52,10 @@ class TickwireClient:
         protocol_version: int = VERSION,
         transports: tuple[str, ...] = ("websocket",),
         packet_class: type[TickwirePacket] = TickwirePacket,
+        retry_for: float = 0.0,
     ) -> None:
         self.name = name
+        self.retry_for = retry_for
         self.protocol_version = protocol_version
         self.transports = list(transports)
         self.sio = socketio.AsyncClient(serializer=packet_class, reconnection=False)
@@ -89,6 +94,9 @@ class TickwireClient:
 
     async def connect(self, url: str, timeout: float = REQUEST_TIMEOUT) -> None:
         """Connect; raises ``TickwireError`` when the server refuses (bad version, full...)."""
+        await retrying(lambda: self._connect_once(url, timeout), self.retry_for)
+
+    async def _connect_once(self, url: str, timeout: float) -> None:
         auth: dict[str, Any] = {"v": self.protocol_version}
         if self.name:
             auth["name"] = self.name
@@ -98,7 +106,7 @@ class TickwireClient:
                                    wait_timeout=timeout)
         except socketio.exceptions.ConnectionError as error:
             if self._refusal is not None:
-                raise TickwireError(self._refusal["code"], self._refusal["message"]) from None
+                raise TickwireError.from_answer(self._refusal) from None
             raise TickwireError("connect_failed", str(error)) from None
 
     async def disconnect(self) -> None:
@@ -137,10 +145,17 @@ class TickwireClient:
                       timeout: float = REQUEST_TIMEOUT,
                       on_success: Callable[[dict[str, Any]], None] | None = None
                       ) -> dict[str, Any]:
-        """Send a request event and wait for its answer; raise ``TickwireError`` on refusal.
+        """Send a request event and wait for its answer; raise ``TickwireError`` on refusal
+        (after trying again within ``retry_for`` when the refusal says when).
 
         ``on_success`` runs as soon as the answer arrives, before any later event is handled.
         """
+        return await retrying(lambda: self._request_once(event, payload, timeout, on_success),
+                              self.retry_for)
+
+    async def _request_once(self, event: str, payload: dict[str, Any] | None, timeout: float,
+                            on_success: Callable[[dict[str, Any]], None] | None
+                            ) -> dict[str, Any]:
         answered: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
 
         def on_answer(answer: Any = None, *rest: Any) -> None:
@@ -154,10 +169,9 @@ class TickwireClient:
         await self.sio.emit(event, payload if payload is not None else {}, callback=on_answer)
         answer = await asyncio.wait_for(answered, timeout)
         if not answer.get("ok"):
-            redirect = answer.get("redirect")
-            raise TickwireError(answer.get("code", "unknown"), answer.get("message", ""),
-                                redirect if isinstance(redirect, dict) else None)
+            raise TickwireError.from_answer(answer)
         return answer
+
 
     async def create_room(self, *, public: bool = False,
                           max_players: int = DEFAULTS.max_players,
@@ -354,7 +368,8 @@ class TickwireClient:
         if isinstance(data, dict):
             inner = data.get("data") if isinstance(data.get("data"), dict) else data
             self._refusal = {"code": inner.get("code", "refused"),
-                             "message": inner.get("message", str(data))}
+                             "message": inner.get("message", str(data)),
+                             "retry_after": inner.get("retry_after")}
 
     async def _on_state(self, message: Any) -> None:
         mirror = self.mirror

@@ -12,6 +12,7 @@ from pathlib import Path
 from aiohttp import web
 
 from server.admin_api import AdminApi
+from server.budget import BudgetLimits, CpuMeter, RoomBudget
 from server.cluster.bus import NodeFanout
 from server.cluster.node import LISTING_INTERVAL, ClusterNode
 from server.config import ServerConfig
@@ -81,7 +82,11 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
     dispatcher = SocketDispatcher(sio)
     node = cluster.node_id if cluster else f"{socket.gethostname()}:{os.getpid()}"
     directory: RoomDirectory = cluster.directory if cluster else MemoryDirectory()
-    lobby = Lobby(config, directory, dispatcher, games, node, stats,
+    budget = RoomBudget(BudgetLimits(
+        max_load=config.max_load, max_room_load=config.max_room_load, busy_cpu=config.busy_cpu,
+        max_rooms_per_address=config.max_rooms_per_address,
+        max_client_tick_rate=config.max_client_tick_rate), CpuMeter())
+    lobby = Lobby(config, directory, dispatcher, games, node, stats, budget,
                   listing_interval=LISTING_INTERVAL if cluster else 0.0)
     seating: Seating = cluster.seating(lobby) if cluster else LocalSeating(lobby)
     gateway = Gateway(sio, lobby, config, seating)
@@ -106,6 +111,7 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
     app.router.add_get("/metrics", _token_required(config.metrics_token, metrics.handle))
     if config.web_root:
         _serve_web_client(app, Path(config.web_root))
+    app.on_startup.append(_start_meter)
     if cluster is not None:
         app[CLUSTER] = cluster
         app.on_startup.append(_join_cluster)
@@ -223,7 +229,12 @@ def _serve_web_client(app: web.Application, root: Path) -> None:
     app.router.add_static("/static/", root)
 
 
+async def _start_meter(app: web.Application) -> None:
+    app[LOBBY].budget.meter.start()
+
+
 async def _shut_down(app: web.Application) -> None:
     gateway = app[GATEWAY]
     await gateway.shutdown()
     await gateway.sio.connections.stop()
+    app[LOBBY].budget.meter.stop()

@@ -26,6 +26,14 @@ class ServerConfig:
         client: one /64); players behind one NAT share it.
     :param connect_timeout: seconds a new connection has to send the Socket.IO CONNECT.
     :param max_rooms_per_connection: live rooms one connection may have created.
+    :param max_rooms_per_address: live rooms one client address may have created.
+    :param max_client_tick_rate: the highest tick rate a client may ask a room for.
+    :param max_room_load: the most one room may cost, in entity-Hz (the game's most entities
+        times the tick rate).
+    :param max_load: what all rooms together may cost, in entity-Hz; past it new rooms are
+        refused with ``server_busy``.
+    :param busy_cpu: new rooms are refused with ``server_busy`` while the process has used more
+        than this share of a core over the last seconds (0 turns the check off).
     :param empty_room_grace: seconds an empty room waits for someone before it closes.
     :param seat_grace: seconds a dropped player's seat is held for a reconnect.
     :param max_inputs_per_tick: inputs one player may queue per tick; more are dropped.
@@ -78,6 +86,11 @@ class ServerConfig:
     max_connections_per_address: int = 128
     connect_timeout: float = 5.0
     max_rooms_per_connection: int = 3
+    max_rooms_per_address: int = 8
+    max_client_tick_rate: int = 30
+    max_room_load: int = 6000
+    max_load: int = 120_000
+    busy_cpu: float = 0.85
     empty_room_grace: float = 10.0
     seat_grace: float = 20.0
     max_inputs_per_tick: int = LIMITS.max_inputs_per_tick

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from server.budget import RoomBudget
 from server.codes import new_join_code, new_room_id
 from server.config import ServerConfig
 from server.directory import RoomDirectory
@@ -49,6 +50,7 @@ class Lobby:
     :param games: game classes by name.
     :param node: this process's name in the directory.
     :param stats: process-wide counters handed to every room.
+    :param budget: what the rooms of this process may cost.
     :param listing_interval: least seconds between two listing writes of a room; default 0
         (1 against a shared directory).
     """
@@ -61,6 +63,7 @@ class Lobby:
         games: Mapping[str, type[Game]],
         node: str,
         stats: EngineStats,
+        budget: RoomBudget,
         listing_interval: float = 0.0,
     ) -> None:
         self.config = config
@@ -68,6 +71,7 @@ class Lobby:
         self.dispatcher = dispatcher
         self.games = games
         self.stats = stats
+        self.budget = budget
         self.listings = ListingWriter(directory, node, listing_interval)
         self.rooms: dict[str, Room] = {}
         self.closing = False
@@ -75,8 +79,9 @@ class Lobby:
         self._places: dict[str, Room] = {}  # sid -> its room; written only by room events
 
     async def create(self, creator_sid: str, request: RoomRequest, autostart: bool = False,
-                     room_id: str = "", code: str = "") -> Room:
-        """Make and launch a room. The creator still has to join it.
+                     address: str = "unknown", room_id: str = "", code: str = "") -> Room:
+        """Make and launch a room for connection ``creator_sid`` from client ``address``, if
+        it fits the budget. The creator still has to join it.
 
         :param room_id: the id (with ``code``) of a room the cluster directory holds a
             placeholder for; by default new ones.
@@ -93,11 +98,14 @@ class Lobby:
                 f"One connection may keep at most {self.config.max_rooms_per_connection} rooms",
             )
         settings = self.settings_for(request)
+        tick_rate = request.tick_rate or self.config.tick_rate
+        cost = self.budget.cost(game_class, settings, request.max_players, tick_rate)
+        self.budget.check(address, cost, request.tick_rate or 0)
         options = RoomOptions(
             public=request.public,
             max_players=request.max_players,
             max_spectators=request.max_spectators,
-            tick_rate=request.tick_rate or self.config.tick_rate,
+            tick_rate=tick_rate,
             max_inputs_per_tick=self.config.max_inputs_per_tick,
             empty_grace=self.config.empty_room_grace,
             seat_grace=self.config.seat_grace,
@@ -114,6 +122,7 @@ class Lobby:
                 raise ProtocolError("room_not_found", "That room is no longer waiting to open")
         self.rooms[room.id] = room
         self.creators[room.id] = creator_sid
+        self.budget.charge(room.id, address, cost)
         room.launch()
         log.info("room %s (%s, %s) created", room.id, request.game,
                  "public" if request.public else "private")
@@ -145,7 +154,7 @@ class Lobby:
         return room
 
     async def quick_join(self, sid: str, name: str, request: RoomRequest,
-                         metadata: dict[str, Any]) -> dict[str, Any]:
+                         metadata: dict[str, Any], address: str = "unknown") -> dict[str, Any]:
         """Seat ``sid`` in the fullest public room of this game (and these settings) that has
         a free seat and whose game admits it, or else in a new public room that starts right
         away. Returns the welcome."""
@@ -155,7 +164,7 @@ class Lobby:
             except ProtocolError:
                 continue  # full by now, or the game (or a past kick) refuses: the next one
         request.public = True
-        room = await self.create(sid, request, autostart=True)
+        room = await self.create(sid, request, autostart=True, address=address)
         return await room.admit(sid, name, metadata=metadata)
 
     async def _open_rooms(self, request: RoomRequest) -> list[Room]:
@@ -203,6 +212,7 @@ class Lobby:
         """Forget ``room`` and its last members' places."""
         self.rooms.pop(room.id, None)
         self.creators.pop(room.id, None)
+        self.budget.release(room.id)
         self.listings.removed(room.id)
         for sid in sids:
             self.member_left(room, sid, code)

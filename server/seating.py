@@ -56,7 +56,7 @@ class LocalSeating:
 
     async def create(self, session: Session, request: RoomRequest,
                      metadata: dict[str, Any]) -> Welcome:
-        room = await self.lobby.create(session.sid, request)
+        room = await self.lobby.create(session.sid, request, address=session.address)
         return await room.admit(session.sid, session.name, metadata=metadata)
 
     async def join(self, session: Session, code: str, room_id: str, spectate: bool,
@@ -66,7 +66,8 @@ class LocalSeating:
 
     async def quick(self, session: Session, request: RoomRequest,
                     metadata: dict[str, Any]) -> Welcome:
-        return await self.lobby.quick_join(session.sid, session.name, request, metadata)
+        return await self.lobby.quick_join(session.sid, session.name, request, metadata,
+                                           session.address)
 
     async def resume(self, session: Session, room_id: str, token: str) -> Welcome:
         try:

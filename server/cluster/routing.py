@@ -117,30 +117,31 @@ class ClusterSeating(LocalSeating):
     async def _take(self, session: Session, room_id: str, hold: str, spectate: bool,
                     metadata: dict[str, Any]) -> Welcome:
         """Seat ``session`` on a held seat (or a spectator's place) in a room of this node."""
-        room = self.lobby.rooms.get(room_id) or await self._open(room_id, session.sid)
+        room = self.lobby.rooms.get(room_id) or await self._open(room_id, session)
         welcome = await room.admit(session.sid, session.name, spectate, metadata)
         if not spectate:
             self.directory.seated(room_id, hold)
         return welcome
 
-    async def _open(self, room_id: str, creator_sid: str) -> Room:
+    async def _open(self, room_id: str, creator: Session) -> Room:
         """Create the placeholder room ``room_id`` here, once for all its holders."""
         pending = self._opening.get(room_id)
         if pending is None:
-            pending = asyncio.ensure_future(self._create_placeholder(room_id, creator_sid))
+            pending = asyncio.ensure_future(self._create_placeholder(room_id, creator))
             self._opening[room_id] = pending
             pending.add_done_callback(lambda _: self._opening.pop(room_id, None))
         return await asyncio.shield(pending)
 
-    async def _create_placeholder(self, room_id: str, creator_sid: str) -> Room:
+    async def _create_placeholder(self, room_id: str, creator: Session) -> Room:
         opening = await self.directory.opening(room_id)
         if opening is None or opening.node != self.node_id:
             raise ProtocolError("room_not_found", "That room is no longer waiting to open")
         spec = json.loads(opening.spec)
         request = RoomRequest(opening.game, spec["public"], opening.max_players,
                               spec["max_spectators"], spec["tick_rate"], spec["settings"])
-        return await self.lobby.create(creator_sid, request, spec["autostart"],
-                                       room_id=opening.room_id, code=opening.code)
+        return await self.lobby.create(creator.sid, request, spec["autostart"],
+                                       address=creator.address, room_id=opening.room_id,
+                                       code=opening.code)
 
     async def _ranked_nodes(self) -> list[NodeInfo]:
         """The live nodes, least loaded first; this node first among equals."""

@@ -17,6 +17,7 @@ next round.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from server.games.base import Game, Player
@@ -35,6 +36,7 @@ from shared.schema import (
 SHIP, DRONE, BULLET = RULES.kinds["ship"], RULES.kinds["drone"], RULES.kinds["bullet"]
 WORLD = float(RULES.world)
 MOVE_BUDGET = 3  # moves a ship may bank, to absorb input jitter
+BULLETS_IN_FLIGHT = math.ceil(RULES.bullet_life / RULES.fire_cooldown)  # per ship, at most
 
 
 class Body:
@@ -110,6 +112,11 @@ class Arena(Game):
         Setting("score_limit", 10, 1, 100),
         Setting("time_limit", 300, 30, 3600),
     )
+
+    @classmethod
+    def max_entities(cls, settings: Mapping[str, Any], max_players: int) -> int:
+        """Ships, the drones, and the bullets every ship can have in flight at once."""
+        return max_players * (1 + BULLETS_IN_FLIGHT) + settings["npcs"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -95,6 +95,13 @@ class Game:
         self.messages: MessageSink = messages if messages is not None else Unsent()
         self.entities: dict[int, Any] = {}
 
+    @classmethod
+    def max_entities(cls, settings: Mapping[str, Any], max_players: int) -> int:
+        """The most entities a room with these (validated) settings may hold at once: the
+        server's room budget charges ``max_entities * tick rate`` for it. The default counts
+        one entity per player; games that add their own must say so."""
+        return max_players
+
     # -- hooks -----------------------------------------------------------------------------
 
     def join_attempt(self, request: JoinRequest) -> str | None:

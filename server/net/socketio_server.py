@@ -99,7 +99,12 @@ class TickwireServer(socketio.AsyncServer):
     async def _handle_eio_disconnect(self, eio_sid: str, reason: Any) -> None:
         await super()._handle_eio_disconnect(eio_sid, reason)
         connection = self.connections.close(eio_sid)
-        if connection is not None and connection.outbox is not None:
+        if connection is None or connection.outbox is None:
+            return
+        if reason == self.reason.PING_TIMEOUT:  # the client stopped answering: no goodbye
+            self.cuts["ping_timeout"] += 1
+            connection.outbox.abort()
+        else:
             connection.outbox.abort_soon()
 
     def connection_of(self, sid: str) -> Connection | None:

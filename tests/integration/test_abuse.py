@@ -45,6 +45,7 @@ def server_games() -> dict[str, type[Game]]:
 @pytest.fixture
 def server_config():
     return config_with(max_inputs_per_second=40, joins_per_minute_per_address=30,
+                       max_client_tick_rate=60,
                        send_backlog_bytes=64 * 1024, stuck_seconds=2.0)
 
 

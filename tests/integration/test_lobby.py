@@ -143,7 +143,8 @@ async def test_quick_join_finds_the_open_room_among_many_full_ones(tickwire, con
     """Regression: with more full public rooms than one listing page, quick join opened a new
     room for every player."""
     for index in range(120):
-        await tickwire.lobby.create(f"filler{index}", RoomRequest(public=True, max_players=1))
+        await tickwire.lobby.create(f"filler{index}", RoomRequest(public=True, max_players=1),
+                                    address=f"10.0.{index}.1")
     for room in list(tickwire.lobby.rooms.values()):
         room.roster.admit(f"seat-{room.id}", "filler", spectate=False)  # no socket behind it
         room.listener.listing_changed(room)
