@@ -13,21 +13,27 @@ T = TypeVar("T")
 
 
 class TickwireError(Exception):
-    """The server refused a request or a connection: ``code`` and ``message`` say why, and
-    ``retry_after`` (seconds) when trying again later can succeed."""
+    """The server refused a request or a connection: ``code`` and ``message`` say why,
+    ``retry_after`` (seconds) when trying again later can succeed, and ``redirect`` is a
+    ``moved`` answer's ``{url, reservation?, room?}`` (the client follows those by itself)."""
 
-    def __init__(self, code: str, message: str, retry_after: float | None = None) -> None:
+    def __init__(self, code: str, message: str, retry_after: float | None = None,
+                 redirect: dict[str, Any] | None = None) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.retry_after = retry_after
+        self.redirect = redirect
 
     @classmethod
     def from_answer(cls, answer: dict[str, Any]) -> TickwireError:
-        """The error an ``{ok: false, code, message, retry_after?}`` answer carries."""
+        """The error an ``{ok: false, code, message, retry_after?, redirect?}`` answer
+        carries."""
         retry_after = answer.get("retry_after")
+        redirect = answer.get("redirect")
         return cls(str(answer.get("code", "unknown")), str(answer.get("message", "")),
-                   float(retry_after) if isinstance(retry_after, int | float) else None)
+                   float(retry_after) if isinstance(retry_after, int | float) else None,
+                   redirect if isinstance(redirect, dict) else None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ from shared.wire import TickwirePacket
 
 REQUEST_TIMEOUT = 10.0
 MESSAGES_KEPT = 100  # the latest game messages ``TickwireClient.messages`` keeps
+MAX_REDIRECTS = 3  # ``moved`` answers followed for one request
 StateCallback = Callable[["StateMirror"], None]
 MessageCallback = Callable[[str, Any], None]
 
@@ -67,6 +68,8 @@ class TickwireClient:
         self.url_before_drop = ""
         self.errors: Inbox[dict[str, Any]] = Inbox(maxlen=100)
         self.messages: Inbox[tuple[str, Any]] = Inbox(maxlen=MESSAGES_KEPT)
+        self.announcements: Inbox[dict[str, Any]] = Inbox(maxlen=MESSAGES_KEPT)
+        self.redirects = 0
         self.states_received = 0
         self.resyncs = 0
         self.input_latencies: deque[float] = deque(maxlen=10_000)
@@ -85,6 +88,7 @@ class TickwireClient:
         self.sio.on(EVENTS.error, self._on_error)
         self.sio.on(EVENTS.bye, self._on_bye)
         self.sio.on(EVENTS.message, self._on_message)
+        self.sio.on(EVENTS.announce, self._on_announce)
 
     # -- connection --------------------------------------------------------------------------
 
@@ -309,11 +313,37 @@ class TickwireClient:
 
     async def _enter(self, event: str, payload: dict[str, Any],
                      metadata: dict[str, Any] | None = None) -> Joined:
+        """Send a create/join/quick/resume request; follow ``moved`` answers to the room's
+        node (connect there, then ``join {reservation}``, or ``resume`` again)."""
         if metadata:
             payload["metadata"] = metadata
-        await self.request(event, payload, on_success=self._load_welcome)
-        assert self.joined is not None
-        return self.joined
+        for _ in range(MAX_REDIRECTS + 1):
+            try:
+                await self.request(event, payload, on_success=self._load_welcome)
+            except TickwireError as error:
+                if error.code != "moved" or error.redirect is None:
+                    raise
+                event, payload = await self._follow(error.redirect, event, payload)
+                continue
+            assert self.joined is not None
+            return self.joined
+        raise TickwireError("moved", f"more than {MAX_REDIRECTS} redirects in a row")
+
+    async def _follow(self, redirect: dict[str, Any], event: str, payload: dict[str, Any]
+                      ) -> tuple[str, dict[str, Any]]:
+        """Move to the node a ``moved`` answer names; the request to send there."""
+        url, reservation = redirect.get("url"), redirect.get("reservation")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise TickwireError("bad_answer", f"a redirect to {str(url)[:100]!r}")
+        await self.sio.disconnect()
+        await self.connect(url)
+        self.redirects += 1
+        if reservation is None:
+            return event, payload  # a resume: the same token, on the right node
+        following = {"reservation": reservation}
+        if "metadata" in payload:
+            following["metadata"] = payload["metadata"]
+        return EVENTS.join, following
 
     def _load_welcome(self, answer: dict[str, Any]) -> None:
         self.room = answer["room"]
@@ -368,6 +398,10 @@ class TickwireClient:
 
     async def _on_error(self, error: Any) -> None:
         self.errors.add(error if isinstance(error, dict) else {"code": "unknown"})
+
+    async def _on_announce(self, notice: Any) -> None:
+        if isinstance(notice, dict) and isinstance(notice.get("message"), str):
+            self.announcements.add(notice)
 
     async def _on_message(self, message: Any) -> None:
         if not (isinstance(message, list) and len(message) == 2 and isinstance(message[0], str)):

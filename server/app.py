@@ -11,9 +11,12 @@ from pathlib import Path
 
 from aiohttp import web
 
+from server.admin_api import AdminApi
 from server.budget import BudgetLimits, CpuMeter, RoomBudget
+from server.cluster.bus import NodeFanout
+from server.cluster.node import LISTING_INTERVAL, ClusterNode
 from server.config import ServerConfig
-from server.directory import MemoryDirectory
+from server.directory import MemoryDirectory, RoomDirectory
 from server.games import GAMES
 from server.games.base import Game
 from server.gateway import Gateway
@@ -26,6 +29,7 @@ from server.net.connections import ConnectionLimits
 from server.net.dispatcher import SocketDispatcher
 from server.net.fanout import OutboxLimits
 from server.net.socketio_server import TickwireServer
+from server.seating import LocalSeating, Seating
 from shared import compat
 from shared.protocol import EVENTS
 
@@ -45,6 +49,7 @@ PAGE_HEADERS = {
 
 GATEWAY = web.AppKey("gateway", Gateway)
 LOBBY = web.AppKey("lobby", Lobby)
+CLUSTER = web.AppKey("cluster", ClusterNode)
 TRANSPORT_SLACK = 1024  # Engine.IO framing on top of the largest accepted event
 
 
@@ -54,6 +59,8 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
     compat.self_check()
     guard_libraries()
     stats = EngineStats()
+    cluster = ClusterNode(config) if config.clustered else None
+    origins = _origins(config.cors_origins)
     sio = TickwireServer(
         max_event_bytes=config.max_event_bytes,
         stats=stats,
@@ -61,23 +68,28 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
         connection_limits=_connection_limits(config),
         addresses=AddressResolver(parse_networks(config.trusted_proxies)),
         droppable_events=frozenset({EVENTS.state}),
+        client_manager=cluster.bus if cluster else NodeFanout(),
         async_mode="aiohttp",
         async_handlers=False,
         max_http_buffer_size=config.max_event_bytes + TRANSPORT_SLACK,
         ping_interval=config.ping_interval,
         ping_timeout=config.ping_timeout,
-        cors_allowed_origins=_origins(config.cors_origins),
+        cors_allowed_origins=cluster.origins(origins or []) if cluster and origins != "*"
+        else origins,
         logger=library_logger("tickwire.socketio"),
         engineio_logger=library_logger("tickwire.engineio"),
     )
     dispatcher = SocketDispatcher(sio)
-    node = f"{socket.gethostname()}:{os.getpid()}"
+    node = cluster.node_id if cluster else f"{socket.gethostname()}:{os.getpid()}"
+    directory: RoomDirectory = cluster.directory if cluster else MemoryDirectory()
     budget = RoomBudget(BudgetLimits(
         max_load=config.max_load, max_room_load=config.max_room_load, busy_cpu=config.busy_cpu,
         max_rooms_per_address=config.max_rooms_per_address,
         max_client_tick_rate=config.max_client_tick_rate), CpuMeter())
-    lobby = Lobby(config, MemoryDirectory(), dispatcher, games, node, stats, budget)
-    gateway = Gateway(sio, lobby, config)
+    lobby = Lobby(config, directory, dispatcher, games, node, stats, budget,
+                  listing_interval=LISTING_INTERVAL if cluster else 0.0)
+    seating: Seating = cluster.seating(lobby) if cluster else LocalSeating(lobby)
+    gateway = Gateway(sio, lobby, config, seating)
     metrics = Metrics(stats, Occupancy(
         rooms=lambda: len(lobby.rooms),
         players=lambda: sum(room.player_count for room in lobby.rooms.values()),
@@ -85,18 +97,53 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
         connections=lambda: len(sio.connections),
     ))
 
-    app = web.Application(middlewares=[_page_headers])
+    app = web.Application(middlewares=[_page_headers] if cluster is None else [
+        _page_headers, cluster.peers.learn_origins])
     app[LOBBY] = lobby
     app[GATEWAY] = gateway
     sio.attach(app)
     app.router.add_get("/healthz", _healthz)
-    add_http_api(app, lobby)
+    add_http_api(app, lobby, cluster.directory.subscribe_listings if cluster else None)
+    admin = AdminApi(sio, lobby, node, _locator(lobby, node, directory, cluster),
+                     config.admin_token, lambda: cluster is None or cluster.healthy)
+    admin.route(app)
+    sio.manager.serve_control(node, admin.on_control)
     app.router.add_get("/metrics", _token_required(config.metrics_token, metrics.handle))
     if config.web_root:
         _serve_web_client(app, Path(config.web_root))
     app.on_startup.append(_start_meter)
+    if cluster is not None:
+        app[CLUSTER] = cluster
+        app.on_startup.append(_join_cluster)
+        app.on_cleanup.append(_leave_cluster)
     app.on_shutdown.append(_shut_down)
     return app
+
+
+def _locator(lobby: Lobby, node: str, directory: RoomDirectory, cluster: ClusterNode | None
+             ) -> Callable[[str], Awaitable[str | None]]:
+    """The node of a room: this one for a room here, else the directory's answer."""
+    async def locate(room_id: str) -> str | None:
+        if room_id in lobby.rooms:
+            return node
+        if cluster is None:
+            return None
+        listing = await directory.by_id(room_id)
+        return listing.node if listing is not None else None
+
+    return locate
+
+
+async def _join_cluster(app: web.Application) -> None:
+    await app[CLUSTER].start()
+    sio = app[GATEWAY].sio
+    if not sio.manager_initialized:  # hear the message queue before the first client comes
+        sio.manager_initialized = True
+        sio.manager.initialize()
+
+
+async def _leave_cluster(app: web.Application) -> None:
+    await app[CLUSTER].stop()
 
 
 def _connection_limits(config: ServerConfig) -> ConnectionLimits:
@@ -136,8 +183,12 @@ async def _page_headers(request: web.Request, handler: Handler) -> web.StreamRes
     response = await handler(request)
     if request.path == "/" or request.path.startswith(("/r/", "/static/")):
         host = request.host
+        sockets = f"ws://{host} wss://{host}"
+        cluster = request.app.get(CLUSTER)
+        if cluster is not None:  # a redirect may send the page's socket to any live node
+            sockets += " " + cluster.peers.socket_sources()
         for name, value in PAGE_HEADERS.items():
-            response.headers[name] = value.format(sockets=f"ws://{host} wss://{host}")
+            response.headers[name] = value.format(sockets=sockets)
     return response
 
 
@@ -150,11 +201,16 @@ def _origins(setting: str) -> str | list[str] | None:
 
 
 async def _healthz(request: web.Request) -> web.Response:
+    """``status`` is ``ok``, or ``degraded`` while a cluster node cannot reach Redis (its rooms
+    run on; matchmaking answers ``cluster_unavailable``)."""
     lobby = request.app[LOBBY]
     gateway = request.app[GATEWAY]
-    return web.json_response({"status": "ok", "rooms": len(lobby.rooms),
-                              "connections": len(gateway.sio.connections),
-                              "sessions": len(gateway.sessions)})
+    cluster = request.app.get(CLUSTER)
+    health = {"status": "ok", "rooms": len(lobby.rooms),
+              "connections": len(gateway.sio.connections), "sessions": len(gateway.sessions)}
+    if cluster is not None:
+        health |= {"status": "ok" if cluster.healthy else "degraded", "node": cluster.node_id}
+    return web.json_response(health)
 
 
 def _serve_web_client(app: web.Application, root: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 from server.net.addresses import parse_networks
 from shared.protocol import LIMITS
@@ -60,6 +60,22 @@ class ServerConfig:
     :param metrics_token: when set, ``/metrics`` answers only ``Authorization: Bearer
         <token>``.
     :param web_root: directory of the built browser client served at ``/``; empty disables it.
+    :param redis_url: ``redis://host:port/db`` of the cluster's directory; empty runs this
+        process alone, everything in memory.
+    :param redis_prefix: key prefix of this cluster in that Redis database.
+    :param public_url: where clients reach this node (redirects point here); empty:
+        ``http://host:port``.
+    :param node_id: this node's unique name in the cluster; empty: ``hostname:port``.
+    :param cluster_secret: signs seat reservations; every node of a cluster needs the same.
+        Prefer ``TICKWIRE_CLUSTER_SECRET`` (flags show in ``ps``). Empty: the nodes share a
+        random one through Redis.
+    :param workers: with ``redis_url``, run this many node processes under a supervisor;
+        0 (the default): this process is a node; ``--workers`` alone or -1: one per CPU core.
+    :param reuse_port: listen with ``SO_REUSEPORT`` (workers share the public port).
+    :param extra_port: a second port to listen on (a worker's own port); 0 for none.
+    :param message_queue: where cross-node emits (announcements, kicks) travel: an
+        ``amqp://`` URL selects RabbitMQ; empty uses ``redis_url``.
+    :param admin_token: enables ``/api/admin/*`` with ``Authorization: Bearer <token>``.
     """
 
     host: str = "127.0.0.1"
@@ -94,6 +110,16 @@ class ServerConfig:
     trusted_proxies: str = ""
     metrics_token: str = ""
     web_root: str = "client/web/dist"
+    redis_url: str = ""
+    redis_prefix: str = "tw:"
+    public_url: str = ""
+    node_id: str = ""
+    cluster_secret: str = ""
+    workers: int = field(default=0, metadata={"bare": -1})
+    reuse_port: bool = False
+    extra_port: int = 0
+    message_queue: str = ""
+    admin_token: str = ""
 
     def __post_init__(self) -> None:
         if self.ping_interval < 1:
@@ -101,6 +127,23 @@ class ServerConfig:
         if self.ping_timeout <= 0 or self.connect_timeout <= 0:
             raise ValueError("ping_timeout and connect_timeout must be positive")
         parse_networks(self.trusted_proxies)
+        if self.message_queue and not self.redis_url:
+            raise ValueError("--message-queue needs --redis-url (the cluster's directory)")
+        if self.message_queue and not self.message_queue.startswith(("amqp://", "amqps://",
+                                                                     "redis://", "rediss://")):
+            raise ValueError("--message-queue must be an amqp:// or redis:// URL")
+
+    @property
+    def clustered(self) -> bool:
+        """True when this process is a node of a cluster (``redis_url`` given)."""
+        return bool(self.redis_url)
+
+    @property
+    def worker_count(self) -> int:
+        """How many worker processes to supervise: 0 when this process serves itself."""
+        if not self.redis_url or self.workers == 0:
+            return 0
+        return self.workers if self.workers > 0 else os.cpu_count() or 1
 
     @classmethod
     def from_sources(
@@ -115,19 +158,41 @@ class ServerConfig:
         """
         environ = os.environ if environ is None else environ
         parser = argparse.ArgumentParser(prog=prog, description="Run a Tickwire game server.")
-        values = {}
         for spec in fields(cls):
             kind = type(spec.default)
-            env_value = environ.get(ENV_PREFIX + spec.name.upper())
-            values[spec.name] = kind(env_value) if env_value is not None else spec.default
-            parser.add_argument(
-                "--" + spec.name.replace("_", "-"),
-                type=kind,
-                default=values[spec.name],
-                help=f"(env {ENV_PREFIX}{spec.name.upper()}, default {spec.default!r})",
-            )
+            env_name = ENV_PREFIX + spec.name.upper()
+            env_value = environ.get(env_name)
+            try:
+                default = _parse(kind, env_value) if env_value is not None else spec.default
+            except ValueError as error:
+                parser.error(f"{env_name}: {error}")
+            flag = "--" + spec.name.replace("_", "-")
+            help_text = f"(env {env_name}, default {spec.default!r})"
+            if kind is bool:
+                parser.add_argument(flag, action=argparse.BooleanOptionalAction,
+                                    default=default, help=help_text)
+            elif "bare" in spec.metadata:  # the flag alone means this value
+                parser.add_argument(flag, type=kind, default=default, nargs="?",
+                                    const=spec.metadata["bare"], help=help_text)
+            else:
+                parser.add_argument(flag, type=kind, default=default, help=help_text)
         arguments = parser.parse_args(argv)
         try:
             return cls(**vars(arguments))
         except ValueError as error:
             parser.error(str(error))
+
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+
+def _parse(kind: type, text: str) -> object:
+    """An environment variable's text as a field of type ``kind`` (booleans: 1/0, true/false,
+    yes/no, on/off)."""
+    if kind is bool:
+        word = text.strip().lower()
+        if word not in TRUE_WORDS | FALSE_WORDS:
+            raise ValueError(f"{text!r} is not a boolean (use 1/0, true/false, yes/no, on/off)")
+        return word in TRUE_WORDS
+    return kind(text)

@@ -6,6 +6,9 @@ process; a shared implementation (Redis) lets several processes find each other'
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
@@ -31,11 +34,19 @@ class RoomListing:
         return view
 
 
+def settings_key(settings: Mapping[str, Any]) -> str:
+    """A short stable key for a room's settings: quick join only mixes equal settings."""
+    canonical = json.dumps(settings, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
 class RoomDirectory(Protocol):
     """Register, find and list rooms."""
 
-    async def claim(self, listing: RoomListing) -> bool:
-        """Register a new room; False when its code is already taken."""
+    async def claim(self, listing: RoomListing, settings_key: str = "") -> bool:
+        """Register a new room; False when its code is already taken. ``settings_key``
+        (``settings_key(room settings)``) files a public room for quick join where that
+        matters (a shared directory)."""
 
     async def update(self, listing: RoomListing) -> None:
         """Replace the stored listing of a registered room."""
@@ -61,7 +72,7 @@ class MemoryDirectory:
         self._by_id: dict[str, RoomListing] = {}
         self._by_code: dict[str, str] = {}
 
-    async def claim(self, listing: RoomListing) -> bool:
+    async def claim(self, listing: RoomListing, settings_key: str = "") -> bool:
         if listing.code in self._by_code:
             return False
         self._by_code[listing.code] = listing.id

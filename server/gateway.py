@@ -5,8 +5,10 @@ The input event has no acknowledgement (it is sent every tick): problems with it
 ``error`` events, at most a few per second per connection.
 
 Membership is the rooms' business: the gateway finds a connection's room with
-``Lobby.room_of`` and asks the room to admit, resume, release or kick; the room does the rest
-(Socket.IO room enter/exit, telling the lobby, the directory listing).
+``Lobby.room_of`` and asks the room to release, kick, start...; the room does the rest
+(Socket.IO room enter/exit, telling the lobby, the directory listing). Seats are handed out by
+a ``Seating`` (``server.seating``): this process's rooms, or a cluster's, where the answer may
+be ``moved`` to another node.
 """
 
 from __future__ import annotations
@@ -22,15 +24,18 @@ import socketio
 from server.config import ServerConfig
 from server.lobby import Lobby, RoomRequest
 from server.logs import guarded
+from server.net.inbound import NAMESPACE
 from server.net.socketio_server import TickwireServer
 from server.requests import Arg, Shape
 from server.room import Room
+from server.seating import LocalSeating, Seating
 from server.sessions import Limiter, Session
 from shared.protocol import (
     DEFAULTS,
     EVENTS,
     LIMITS,
     VERSION,
+    Moved,
     ProtocolError,
     clean_name,
     normalize_code,
@@ -52,9 +57,11 @@ CREATE = Shape(
     settings=Arg(dict, {}),
     metadata=METADATA,
 )
+MAX_RESERVATION_LENGTH = 512
 JOIN = Shape(
     code=Arg(str, "", max_length=32),
     room_id=Arg(str, "", max_length=32),
+    reservation=Arg(str, "", max_length=MAX_RESERVATION_LENGTH),
     spectate=Arg(bool, False),
     metadata=METADATA,
 )
@@ -69,12 +76,20 @@ NOTHING = Shape()
 
 
 class Gateway:
-    """Registers the handlers on ``sio`` and keeps the sessions."""
+    """Registers the handlers on ``sio`` and keeps the sessions.
 
-    def __init__(self, sio: TickwireServer, lobby: Lobby, config: ServerConfig) -> None:
+    :param sio: the Socket.IO server.
+    :param lobby: this process's rooms.
+    :param config: limits.
+    :param seating: hands out seats; default ``LocalSeating(lobby)``.
+    """
+
+    def __init__(self, sio: TickwireServer, lobby: Lobby, config: ServerConfig,
+                 seating: Seating | None = None) -> None:
         self.sio = sio
         self.lobby = lobby
         self.config = config
+        self.seating = seating or LocalSeating(lobby)
         self.limiter = Limiter(config)
         self.sessions: dict[str, Session] = {}
         sio.on("connect", self.on_connect)
@@ -140,7 +155,10 @@ class Gateway:
         """
         goodbye = ProtocolError("shutting_down")
         self.lobby.closing = True
-        await self.sio.emit(EVENTS.bye, {"code": goodbye.code, "message": goodbye.message})
+        # to this node's clients only: with a cluster's message queue, ``sio.emit`` would
+        # reach every node's
+        self.sio.manager.fanout(EVENTS.bye, [{"code": goodbye.code, "message": goodbye.message}],
+                                NAMESPACE, None)
         await self.lobby.close_all(goodbye.code)
         for sid in list(self.sessions):
             await self.sio.close_connection(sid)
@@ -157,6 +175,8 @@ class Gateway:
                 if extra:
                     raise ProtocolError("bad_request", "send a single payload")
                 result = await action(session, **shape.parse(data))
+            except Moved as moved:
+                return moved.to_wire()  # an answer, not a refusal
             except ProtocolError as error:
                 self._refused(session, error)
                 return error.to_wire()
@@ -177,18 +197,22 @@ class Gateway:
         self.limiter.check_join(session)
         request = RoomRequest(game, public, max_players, max_spectators, tick_rate or None,
                               settings)
-        room = await self.lobby.create(session.sid, request, address=session.address)
-        return await room.admit(session.sid, session.name, metadata=metadata)
+        return await self.seating.create(session, request, metadata)
 
-    async def join(self, session: Session, *, code: str, room_id: str, spectate: bool,
-                   metadata: dict[str, Any]) -> dict[str, Any]:
-        """Join a room by join code (any case, spaces ignored) or by room id."""
+    async def join(self, session: Session, *, code: str, room_id: str, reservation: str,
+                   spectate: bool, metadata: dict[str, Any]) -> dict[str, Any]:
+        """Join a room by join code (any case, spaces ignored), by room id, or with the seat
+        reservation of a ``moved`` answer (which decides ``spectate``)."""
         self._require_no_room(session)
         self.limiter.check_join(session)
-        if bool(code) == bool(room_id):
-            raise ProtocolError("bad_request", "give either code or room_id")
-        room = await self.lobby.find(code=normalize_code(code), room_id=room_id)
-        return await room.admit(session.sid, session.name, spectate, metadata)
+        if (bool(code) + bool(room_id) + bool(reservation)) != 1:
+            raise ProtocolError("bad_request", "give one of code, room_id or reservation")
+        if reservation:
+            if spectate:
+                raise ProtocolError("bad_request", "a reservation already says which seat")
+            return await self.seating.redeem(session, reservation, metadata)
+        return await self.seating.join(session, normalize_code(code), room_id, spectate,
+                                       metadata)
 
     async def quick_join(self, session: Session, *, game: str, settings: dict[str, Any],
                          max_players: int, metadata: dict[str, Any]) -> dict[str, Any]:
@@ -196,8 +220,7 @@ class Gateway:
         self._require_no_room(session)
         self.limiter.check_join(session)
         request = RoomRequest(game, True, max_players, settings=settings)
-        return await self.lobby.quick_join(session.sid, session.name, request, metadata,
-                                           session.address)
+        return await self.seating.quick(session, request, metadata)
 
     async def resume(self, session: Session, *, token: str) -> dict[str, Any]:
         """Take back a held seat with its reconnection token (after a dropped connection)."""
@@ -206,11 +229,7 @@ class Gateway:
         room_id, _, secret = token.partition(".")
         if not room_id or not secret or not TOKEN_ALPHABET.issuperset(token.replace(".", "", 1)):
             raise ProtocolError("bad_token")
-        try:
-            room = await self.lobby.find(room_id=room_id)
-        except ProtocolError:
-            raise ProtocolError("seat_expired") from None
-        return await room.resume(session.sid, token)
+        return await self.seating.resume(session, room_id, token)
 
     async def leave(self, session: Session) -> dict[str, Any]:
         """Leave the current room."""
@@ -219,7 +238,7 @@ class Gateway:
 
     async def list_rooms(self, session: Session, *, game: str) -> dict[str, Any]:
         """Public rooms, optionally of one game."""
-        return {"rooms": await self.lobby.public_rooms(game or None)}
+        return {"rooms": await self.seating.rooms(game or None)}
 
     async def kick(self, session: Session, *, player_id: int) -> dict[str, Any]:
         """Host only: remove a player from the room."""

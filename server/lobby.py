@@ -51,6 +51,8 @@ class Lobby:
     :param node: this process's name in the directory.
     :param stats: process-wide counters handed to every room.
     :param budget: what the rooms of this process may cost.
+    :param listing_interval: least seconds between two listing writes of a room; default 0
+        (1 against a shared directory).
     """
 
     def __init__(
@@ -62,6 +64,7 @@ class Lobby:
         node: str,
         stats: EngineStats,
         budget: RoomBudget,
+        listing_interval: float = 0.0,
     ) -> None:
         self.config = config
         self.directory = directory
@@ -69,21 +72,23 @@ class Lobby:
         self.games = games
         self.stats = stats
         self.budget = budget
-        self.listings = ListingWriter(directory, node)
+        self.listings = ListingWriter(directory, node, listing_interval)
         self.rooms: dict[str, Room] = {}
         self.closing = False
         self.creators: dict[str, str] = {}  # room id -> sid of the connection that created it
         self._places: dict[str, Room] = {}  # sid -> its room; written only by room events
 
     async def create(self, creator_sid: str, request: RoomRequest, autostart: bool = False,
-                     address: str = "unknown") -> Room:
+                     address: str = "unknown", room_id: str = "", code: str = "") -> Room:
         """Make and launch a room for connection ``creator_sid`` from client ``address``, if
-        it fits the budget. The creator still has to join it."""
+        it fits the budget. The creator still has to join it.
+
+        :param room_id: the id (with ``code``) of a room the cluster directory holds a
+            placeholder for; by default new ones.
+        """
         if self.closing:
             raise ProtocolError("shutting_down")
-        game_class = self.games.get(request.game)
-        if game_class is None:
-            raise ProtocolError("unknown_game", f"No game called {request.game[:32]!r} here")
+        game_class = self.game_class(request.game)
         if len(self.rooms) >= self.config.max_rooms:
             raise ProtocolError("server_full", "This server holds its maximum number of rooms")
         created = sum(1 for sid in self.creators.values() if sid == creator_sid)
@@ -92,9 +97,7 @@ class Lobby:
                 "rate_limited",
                 f"One connection may keep at most {self.config.max_rooms_per_connection} rooms",
             )
-        settings = game_class.settings_schema.merge(
-            game_class.settings_schema.defaults(), request.settings
-        )
+        settings = self.settings_for(request)
         tick_rate = request.tick_rate or self.config.tick_rate
         cost = self.budget.cost(game_class, settings, request.max_players, tick_rate)
         self.budget.check(address, cost, request.tick_rate or 0)
@@ -111,10 +114,12 @@ class Lobby:
         )
         room = None
         while room is None:
-            candidate = Room(new_room_id(), new_join_code(LIMITS.code_length), game_class,
-                             options, self.dispatcher, self.stats, self)
+            candidate = Room(room_id or new_room_id(), code or new_join_code(LIMITS.code_length),
+                             game_class, options, self.dispatcher, self.stats, self)
             if await self.listings.claim(candidate):
                 room = candidate
+            elif room_id:
+                raise ProtocolError("room_not_found", "That room is no longer waiting to open")
         self.rooms[room.id] = room
         self.creators[room.id] = creator_sid
         self.budget.charge(room.id, address, cost)
@@ -122,6 +127,19 @@ class Lobby:
         log.info("room %s (%s, %s) created", room.id, request.game,
                  "public" if request.public else "private")
         return room
+
+    def game_class(self, game: str) -> type[Game]:
+        """The game called ``game``, or ``ProtocolError("unknown_game")``."""
+        game_class = self.games.get(game)
+        if game_class is None:
+            raise ProtocolError("unknown_game", f"No game called {game[:32]!r} here")
+        return game_class
+
+    def settings_for(self, request: RoomRequest) -> dict[str, Any]:
+        """The whole, checked settings of a room for ``request`` (its game's defaults with the
+        request's changes)."""
+        schema = self.game_class(request.game).settings_schema
+        return schema.merge(schema.defaults(), request.settings)
 
     async def find(self, code: str | None = None, room_id: str | None = None) -> Room:
         """The local room with this code or id."""
@@ -173,6 +191,7 @@ class Lobby:
         self.closing = True
         for room in list(self.rooms.values()):
             await room.close(code)
+        await self.listings.close()
 
     # -- RoomListener ------------------------------------------------------------------------
 

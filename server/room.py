@@ -342,8 +342,9 @@ class Room:
         if not self.roster.is_host(sid):
             raise ProtocolError("not_host")
 
-    async def kick(self, by_sid: str, player_id: int) -> None:
-        """Host removes a player; that connection cannot come back to this room."""
+    async def kick(self, by_sid: str | None, player_id: int) -> None:
+        """The host (``by_sid``; None: the server's admin) removes a player; that connection
+        cannot come back to this room."""
         target = self.roster.kick(by_sid, player_id)
         self.listener.listing_changed(self)
         if target.sid is not None:

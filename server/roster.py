@@ -206,12 +206,13 @@ class Roster:
             self._release(member)
         return expired
 
-    def kick(self, by_sid: str, player_id: int) -> Member:
-        """Host removes a player for good: seat, token and the way back are gone."""
-        if not self.is_host(by_sid):
+    def kick(self, by_sid: str | None, player_id: int) -> Member:
+        """The host (``by_sid``; None: the server's admin) removes a player for good: seat,
+        token and the way back are gone."""
+        if by_sid is not None and not self.is_host(by_sid):
             raise ProtocolError("not_host")
         target = self.seat(player_id)
-        if target is None or target.sid == by_sid:
+        if target is None or (by_sid is not None and target.sid == by_sid):
             raise ProtocolError("player_not_found")
         if target.sid is not None:
             self._banned.add(target.sid)

@@ -12,7 +12,7 @@ minor versions this module was checked against.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 import engineio
@@ -22,6 +22,7 @@ from aiohttp import web_protocol, web_ws
 from aiohttp._websocket.reader import WebSocketDataQueue
 from engineio.async_drivers import aiohttp as engineio_aiohttp
 from socketio import packet as sio_packet
+from socketio.async_pubsub_manager import AsyncPubSubManager
 
 
 class LibraryChanged(RuntimeError):
@@ -62,6 +63,18 @@ async def dispatch_packet(server: socketio.AsyncServer, eio_sid: str, packet_typ
         await server._handle_disconnect(eio_sid, namespace, server.reason.CLIENT_DISCONNECT)
     else:
         raise ValueError(f"packet type {packet_type} is not dispatched")
+
+
+# -- server: python-socketio's pub/sub managers (cluster) ----------------------------------
+
+def with_listener(manager_class: type[AsyncPubSubManager],
+                  listen: Callable[[Any], AsyncIterator[Any]]) -> type:
+    """A subclass of ``manager_class`` whose pub/sub loop (``AsyncPubSubManager._thread``)
+    reads the messages ``listen(manager)`` yields instead of the manager's own ``_listen``
+    (the hook every backend implements; the Redis one stops hearing after a Redis restart,
+    python-socketio issue #1581)."""
+    return type(manager_class.__name__, (manager_class,),
+                {"_listen": lambda self: listen(self), "__doc__": manager_class.__doc__})
 
 
 # -- server: aiohttp ------------------------------------------------------------------------
@@ -142,6 +155,10 @@ def _requirements() -> list[tuple[str, Any, str, str]]:
         ("socketio.AsyncServer", socketio.AsyncServer, "_handle_connect", "dispatch"),
         ("socketio.AsyncServer", socketio.AsyncServer, "_handle_disconnect", "dispatch"),
         ("socketio.AsyncManager", manager, "rooms", "encode-once fan-out"),
+        ("socketio.AsyncPubSubManager", AsyncPubSubManager, "_listen",
+         "cluster message queue that survives a Redis restart"),
+        ("socketio.AsyncPubSubManager", AsyncPubSubManager, "_thread",
+         "cluster message queue that survives a Redis restart"),
         ("aiohttp RequestHandler", web_protocol.RequestHandler, "_payload_parser",
          "input fast lane"),
         ("aiohttp WebSocketResponse", web_ws.WebSocketResponse, "_reader", "input fast lane"),

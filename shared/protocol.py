@@ -42,6 +42,7 @@ class Events:
     error: str
     bye: str
     message: str
+    announce: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +119,29 @@ class ProtocolError(Exception):
         if self.retry_after is not None:
             wire["retry_after"] = math.ceil(self.retry_after * 10) / 10
         return wire
+
+
+class Moved(ProtocolError):
+    """The answer when the room lives on another node of a cluster: connect to ``url`` and
+    send ``join {reservation}`` there (or, without a reservation, ``resume`` the seat).
+
+    :param url: the owner node's public URL.
+    :param reservation: an opaque single-use seat reservation, or None for a resume.
+    :param room: the room's id.
+    """
+
+    def __init__(self, url: str, reservation: str | None = None, room: str | None = None
+                 ) -> None:
+        super().__init__("moved")
+        self.redirect: dict[str, str] = {"url": url}
+        if reservation is not None:
+            self.redirect["reservation"] = reservation
+        if room is not None:
+            self.redirect["room"] = room
+
+    def to_wire(self) -> dict[str, Any]:
+        """``{ok: False, code: "moved", message, redirect: {url, reservation?, room?}}``."""
+        return super().to_wire() | {"redirect": self.redirect}
 
 
 NAME_PUNCTUATION = " _.-"

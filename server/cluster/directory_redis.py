@@ -30,17 +30,15 @@ Redis commands per step (one EVALSHA each, as counted by ``INFO commandstats``, 
 commands included): claim 18, update 9 (2 when nothing changed: nothing is written or
 published), remove 11, lookup 4, quick_seat 13 into a room / 14 opening one (O(1) typical:
 it looks at the fullest open rooms until none can beat the best, 50 at most, plus rooms whose
-holds expired), reserve 9, public 3 + 2 per room read. So a room costs nothing while its
-listing does not change and at most 9 commands a second while it does; a quick join costs
+holds expired), open_room 10, reserve 9, public 3 + 2 per room read. So a room costs nothing
+while its listing does not change and at most 9 commands a second while it does; a quick join costs
 about 13 + ``NodeRegistry.ranked`` (2 + nodes) + its share of the next update.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,12 +83,6 @@ class OpeningRoom:
     node: str
 
 
-def settings_key(settings: Mapping[str, Any]) -> str:
-    """A short stable key for a settings mapping: quick join only mixes equal settings."""
-    canonical = json.dumps(settings, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
-
-
 def new_hold_id() -> str:
     """An unguessable seat-hold id (128 random bits)."""
     return secrets.token_urlsafe(16)
@@ -120,7 +112,7 @@ class RedisDirectory:
         self._scripts = {
             name: redis.register_script(getattr(lua, name))
             for name in ("CLAIM", "UPDATE", "REMOVE", "LOOKUP", "PUBLIC", "QUICK_SEAT",
-                         "RESERVE", "OPENING")
+                         "RESERVE", "OPENING", "OPEN_ROOM")
         }
 
     async def claim(self, listing: RoomListing, settings_key: str = "") -> bool:
@@ -192,6 +184,25 @@ class RedisDirectory:
             if outcome != "code_taken":
                 _, room_id, node, code = answer
                 return QuickSeat(room_id, node, code, hold, opened=outcome == "open")
+
+    async def open_room(self, node: str, game: str, public: bool, max_players: int,
+                        settings_key: str, spec: str) -> QuickSeat:
+        """Hold the first seat of a new placeholder room on ``node`` (a room created through
+        another node): ``node`` creates it when the holder arrives (``opening``), and it is
+        offered to quick join only once it is live.
+
+        Raises ``ProtocolError("server_full")`` when ``node`` is not alive.
+        """
+        hold = new_hold_id()
+        while True:
+            room_id, code = _new_room()
+            answer = await self._run("OPEN_ROOM", room_id, code, game, _flag(public),
+                                     max_players, node, settings_key, spec, hold,
+                                     self.hold_ms, self.opening_ms)
+            if answer == "no_node":
+                raise ProtocolError("server_full", "That server left the cluster; try again")
+            if answer == "ok":
+                return QuickSeat(room_id, node, code, hold, opened=True)
 
     async def reserve(self, room_id: str) -> tuple[RoomListing, str]:
         """Hold a seat in a live room (joining by code or id): its listing and the hold id.

@@ -1,4 +1,6 @@
-"""Following the cluster's public listing changes on Redis Pub/Sub, across Redis restarts.
+"""Following Redis Pub/Sub channels across Redis restarts: the cluster's public listing
+changes (``listing_events``) and python-socketio's message queue (``channel_messages``, used
+by ``server.cluster.bus``).
 
 A subscriber that silently stops hearing is the known way such listeners fail
 (python-socketio issue #1581; redis-py may also reconnect and resubscribe on its own and
@@ -8,11 +10,12 @@ lose what was published meanwhile). So the loop here:
   without any answer as a dead connection;
 - on any error, closes the connection and subscribes again with a backoff of 0.1 s doubling
   to 1 s (reset after a successful subscribe), logging the loss and the recovery;
-- yields a ``resync`` event after every (re)subscription, including one redis-py made by
-  itself: the consumer reloads the full list then, since changes may have been missed.
+- yields a ``subscribe`` message (a ``resync`` listing event) after every (re)subscription,
+  including one redis-py made by itself: the listing consumer reloads the full list then,
+  since changes may have been missed.
 
-One subscriber per node feeds every browser of that node, so Redis sees one connection per
-node, whatever the number of lobby viewers.
+One listing subscriber per node feeds every browser of that node, so Redis sees one
+connection per node, whatever the number of lobby viewers.
 """
 
 from __future__ import annotations
@@ -62,6 +65,17 @@ async def listing_events(redis: Redis, channel: str, ping_every: float = PING_SE
     :param silence: seconds without any message after which the connection is replaced;
         default 3.
     """
+    async for message in channel_messages(redis, channel, ping_every, silence):
+        event = _event(message)
+        if event is not None:
+            yield event
+
+
+async def channel_messages(redis: Redis, channel: str, ping_every: float = PING_SECONDS,
+                           silence: float = SILENCE_SECONDS) -> AsyncIterator[dict[str, Any]]:
+    """Every Pub/Sub message of ``channel`` as redis-py gives it (``subscribe`` after each
+    (re)subscription, ``message`` for each publication), across lost connections and Redis
+    restarts (see the module docstring); parameters as in ``listing_events``."""
     loop = asyncio.get_running_loop()
     backoff = FIRST_BACKOFF
     lost = False
@@ -75,14 +89,12 @@ async def listing_events(redis: Redis, channel: str, ping_every: float = PING_SE
                 now = loop.time()
                 if message is not None:
                     heard = now
-                    event = _event(message)
-                    if event is not None:
-                        if event.kind == "resync":
-                            backoff = FIRST_BACKOFF
-                            if lost:
-                                log.info("listing feed subscribed again to %s", channel)
-                                lost = False
-                        yield event
+                    if message["type"] == "subscribe":
+                        backoff = FIRST_BACKOFF
+                        if lost:
+                            log.info("subscribed again to %s", channel)
+                            lost = False
+                    yield message
                 if now - heard > silence:
                     raise _Silent(f"no answer on {channel} for {silence} s")
                 if now - pinged >= ping_every:
@@ -90,7 +102,7 @@ async def listing_events(redis: Redis, channel: str, ping_every: float = PING_SE
                     pinged = now
         except (RedisError, OSError, TimeoutError) as error:
             if not lost:
-                log.warning("listing feed lost Redis (%r); subscribing again", error)
+                log.warning("lost Redis on %s (%r); subscribing again", channel, error)
             lost = True
         finally:
             await _close_quietly(pubsub)

@@ -270,6 +270,29 @@ place(id, r, 1)
 return {'open', id, node, code}
 """)
 
+# ARGV: P, id, code, game, public, max_players, node, skey, spec, hold, hold_ms, opening_ms
+# A placeholder for a room created through another node: like QUICK_SEAT's, with the
+# creator's hold, but never offered to quick join before it is live.
+# Returns 'ok', 'code_taken' or 'no_node'.
+OPEN_ROOM = _script(r"""
+local id, code, node = ARGV[2], ARGV[3], ARGV[7]
+if not alive(node) then return 'no_node' end
+local opening_ms = tonumber(ARGV[12])
+local code_key = P .. 'code:' .. code
+if redis.call('SET', code_key, id, 'NX', 'PX', opening_ms) == false then return 'code_taken' end
+local key = P .. 'room:' .. id
+local r = {id = id, code = code, game = ARGV[4], public = ARGV[5], players = '0',
+           max_players = ARGV[6], spectators = '0', started = '0', node = node,
+           skey = ARGV[8], state = 'opening', created = string.format('%d', now_us()),
+           spec = ARGV[9]}
+redis.call('HSET', key, unpack(flat(r)))
+redis.call('PEXPIRE', key, opening_ms)
+redis.call('ZADD', key .. ':holds', now_ms() + tonumber(ARGV[11]), ARGV[10])
+redis.call('PEXPIRE', key .. ':holds', opening_ms)
+redis.call('SADD', P .. 'node:' .. node .. ':rooms', id)
+return 'ok'
+""")
+
 # ARGV: P, id, hold, hold_ms. Holds a seat in a live room: {'ok', flat hash}, {'full'} or
 # {'not_found'}.
 RESERVE = _script(r"""

@@ -23,7 +23,7 @@ import asyncio
 import logging
 import struct
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -177,19 +177,23 @@ class FanoutManager(socketio.AsyncManager):
     """A client manager whose broadcasts cost one encode and one write per recipient.
 
     It also tells each ``Connection`` (see ``server.net.connections``) when it joins or leaves
-    the namespace.
-
-    :param traffic: counters of messages and bytes sent.
-    :param droppable_events: events a slow client may miss (it resyncs afterwards).
-    :param connections: the registry of this server's connections.
+    the namespace. It takes what it needs from its server (``TickwireServer``) when the server
+    adopts it: ``traffic`` (counters of messages and bytes sent), ``droppable_events`` (events
+    a slow client may miss; it resyncs) and ``connections`` (the registry of connections).
+    Having no constructor parameters of its own, it composes with python-socketio's pub/sub
+    managers (see ``server.cluster.bus``).
     """
 
-    def __init__(self, traffic: TrafficStats, droppable_events: Iterable[str],
-                 connections: ConnectionRegistry) -> None:
-        super().__init__()
-        self.traffic = traffic
-        self.droppable_events = frozenset(droppable_events)
-        self.connections = connections
+    traffic: TrafficStats
+    droppable_events: frozenset[str]
+    connections: ConnectionRegistry
+
+    def set_server(self, server: Any) -> None:
+        """Adopted by ``server`` (python-socketio's manager verb)."""
+        super().set_server(server)
+        self.traffic = server.traffic
+        self.droppable_events = frozenset(server.droppable_events)
+        self.connections = server.connections
 
     async def connect(self, eio_sid: str, namespace: str) -> str:
         """Register a connected client (python-socketio's manager verb)."""

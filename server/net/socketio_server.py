@@ -43,27 +43,30 @@ class TickwireServer(socketio.AsyncServer):
     :param connection_limits: connection caps and per-connection rates.
     :param addresses: turns a request into the client address per-address limits use.
     :param droppable_events: events a slow reader may miss (it resyncs).
+    :param client_manager: a ``FanoutManager`` (default) or a composition of it with a
+        python-socketio pub/sub manager (``server.cluster.bus``).
     :param kwargs: passed to ``socketio.AsyncServer``.
     """
 
     def __init__(self, max_event_bytes: int, stats: EngineStats, outbox_limits: OutboxLimits,
                  connection_limits: ConnectionLimits, addresses: AddressResolver,
-                 droppable_events: frozenset[str], **kwargs: Any) -> None:
+                 droppable_events: frozenset[str], client_manager: FanoutManager | None = None,
+                 **kwargs: Any) -> None:
         traffic = stats.traffic
-        connections = ConnectionRegistry(connection_limits, traffic, self._expire)
-        super().__init__(serializer=TickwirePacket, transports=["websocket"],
-                         client_manager=FanoutManager(traffic, droppable_events, connections),
-                         **kwargs)
-        self.max_event_bytes = max_event_bytes
+        # what the client manager takes from its server when adopted
         self.traffic = traffic
+        self.droppable_events = droppable_events
+        self.connections = ConnectionRegistry(connection_limits, traffic, self._expire)
+        super().__init__(serializer=TickwirePacket, transports=["websocket"],
+                         client_manager=client_manager or FanoutManager(), **kwargs)
+        self.max_event_bytes = max_event_bytes
         self.refusals = stats.refusals
         self.cuts = stats.cuts
         self.addresses = addresses
-        self.connections = connections
         engine: EngineServer = self.eio
         engine.outbox_limits = outbox_limits
         engine.traffic = traffic
-        engine.connections = connections
+        engine.connections = self.connections
         engine.fast_frame = self.fast_frame
         engine.binary_message = self.binary_message
         engine.refused = self.refused

@@ -13,9 +13,9 @@ from collections.abc import Awaitable
 import pytest
 from redis.asyncio import Redis
 
-from server.cluster.directory_redis import RedisDirectory, settings_key
+from server.cluster.directory_redis import RedisDirectory
 from server.cluster.redis_link import connect
-from server.directory import RoomListing
+from server.directory import RoomListing, settings_key
 from shared.protocol import ProtocolError
 from tests.cluster.helpers import NodeFactory
 from tests.helpers import free_port

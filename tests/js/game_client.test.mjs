@@ -52,10 +52,15 @@ class FakeConnection {
           onAnswer(answer);
           resolve(answer);
         } else {
-          reject(new TickwireError(answer.code, answer.message));
+          reject(new TickwireError(answer.code, answer.message, answer.redirect));
         }
       } });
     });
+  }
+
+  /** Another server of the cluster: the connection moves there. */
+  async moveTo(url) {
+    this.moves = [...(this.moves ?? []), url];
   }
 
   /** The oldest unanswered request named `event` (removed from the queue). */
@@ -192,4 +197,53 @@ test("game messages reach onMessage while seated; malformed ones are ignored", a
   await leave({ connection, client });
   connection.emit("m", ["kill", kill]);
   assert.equal(received.length, 2);
+});
+
+test("a moved answer moves the connection and joins there with the reservation", async () => {
+  const connection = new FakeConnection();
+  const client = new GameClient(connection);
+  const joining = client.join("abc234");
+  const redirect = { url: "http://node-2:8002", reservation: "v1.opaque.sig", room: "room1" };
+  connection.take("join").reply({ ok: false, code: "moved", message: "elsewhere", redirect });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(connection.moves, ["http://node-2:8002"]);
+  const redeem = connection.take("join");
+  assert.deepEqual(redeem.payload, { reservation: "v1.opaque.sig" });
+  redeem.reply(welcome());
+  assert.equal((await joining).id, "room1");
+  assert.equal(client.playerId, ME);
+  const announced = [];
+  client.onAnnounce = (text) => announced.push(text);
+  connection.emit("announce", { message: "maintenance at noon" });
+  assert.deepEqual(announced, ["maintenance at noon"]);
+  await leave({ connection, client });
+});
+
+test("a resume answered moved resumes on the named server with the same token", async () => {
+  const seat = await seated();
+  const { connection, client } = seat;
+  connection.onDrop("transport close");
+  const resuming = connection.onReconnect();
+  connection.take("resume").reply({ ok: false, code: "moved", message: "", redirect: { url: "http://n3:1" } });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(connection.moves, ["http://n3:1"]);
+  const again = connection.take("resume");
+  assert.deepEqual(again.payload, { token: "room1.first" });
+  again.reply(welcome({ token: "room1.second" }));
+  await resuming;
+  assert.equal(client.room.id, "room1");
+  await leave(seat);
+});
+
+test("redirects stop after three in a row", async () => {
+  const connection = new FakeConnection();
+  const client = new GameClient(connection);
+  const joining = client.join("abc234");
+  const moved = { ok: false, code: "moved", message: "", redirect: { url: "http://x:1", reservation: "v1.a.b" } };
+  for (let hop = 0; hop < 4; hop += 1) {
+    await new Promise((resolve) => setImmediate(resolve));
+    connection.take("join").reply(moved);
+  }
+  await assert.rejects(joining, (error) => error.code === "moved");
+  assert.equal(connection.moves.length, 3);
 });

@@ -64,6 +64,7 @@ export class App {
     client.onClosed = (error) => this.#toLobby(error.message);
     client.onNotice = (error) => this.screen?.hud.notify(error.message);
     client.onMessage = (kind, payload) => this.screen?.message(kind, payload);
+    client.onAnnounce = (text) => this.screen?.hud.notify(text);
     this.client = client;
     return client;
   }

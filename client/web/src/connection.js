@@ -20,15 +20,33 @@ export class Connection {
     this.name = name;
     this.onDrop = () => {};
     this.onReconnect = () => {};
-    this.socket = io(url || undefined, {
+    this.socket = this.#socketFor(url);
+  }
+
+  #handlers = []; // [event, handler] of every listener, for the sockets moved to
+
+  #socketFor(url) {
+    const socket = io(url || undefined, {
       autoConnect: false,
       transports: ["websocket", "polling"],
       parser: msgpackParser,
-      auth: name ? { v: VERSION, name } : { v: VERSION },
+      auth: this.name ? { v: VERSION, name: this.name } : { v: VERSION },
       reconnectionDelay: 300,
       reconnectionDelayMax: 2000,
     });
-    this.socket.on("disconnect", (reason) => this.#dropped(reason));
+    socket.on("disconnect", (reason) => this.#dropped(reason));
+    for (const [event, handler] of this.#handlers) socket.on(event, handler);
+    return socket;
+  }
+
+  /**
+   * Close this socket and connect to another server of the cluster (`url`, from a `moved`
+   * answer) with the same name and listeners; resolves once connected there.
+   */
+  moveTo(url) {
+    this.socket.disconnect();
+    this.socket = this.#socketFor(url);
+    return this.open();
   }
 
   /** Connect; resolves once connected, rejects with a TickwireError when refused. */
@@ -69,8 +87,9 @@ export class Connection {
     this.socket.io.engine.close();
   }
 
-  /** Listen to a server event. */
+  /** Listen to a server event (on this socket and any the connection moves to). */
   on(event, handler) {
+    this.#handlers.push([event, handler]);
     this.socket.on(event, handler);
   }
 
@@ -89,7 +108,7 @@ export class Connection {
         if (timedOut) {
           reject(new TickwireError("timeout", "The server did not answer in time"));
         } else if (!answer || answer.ok !== true) {
-          reject(new TickwireError(answer?.code ?? "bad_answer", answer?.message));
+          reject(new TickwireError(answer?.code ?? "bad_answer", answer?.message, answer?.redirect ?? null));
         } else {
           onAnswer(answer);
           resolve(answer);

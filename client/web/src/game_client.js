@@ -15,14 +15,20 @@ const PING_EVERY_MS = 2000;
 const FIRST_PING_MS = 500; // once the room screen is up, so the page is not busy
 const RESUME_GIVE_UP_MS = 30000; // beyond the server's seat grace: stop trying
 const FROZEN_PHASES = new Set(["ended"]); // phases in which inputs move no ship
+const MAX_REDIRECTS = 3; // `moved` answers followed for one request
 
 /**
  * The game side of one connection, in at most one room at a time.
  *
  * Callbacks the screens set: `onRoom(info)` when the room info changes, `onLink(state)` with
  * "online" or "reconnecting", `onClosed(error)` when the seat is gone for good (room closed,
- * kicked, seat expired), `onNotice(error)` for errors worth showing that end nothing, and
- * `onMessage(kind, payload)` for each one-off message from the game (the arena's kill feed).
+ * kicked, seat expired), `onNotice(error)` for errors worth showing that end nothing,
+ * `onMessage(kind, payload)` for each one-off message from the game (the arena's kill feed),
+ * and `onAnnounce(text)` for the server operators' announcements.
+ *
+ * In a cluster, a request may be answered `moved`: the room lives on another server. The
+ * client then moves its connection there and sends `join {reservation}` (or its `resume`
+ * again), so the player never notices.
  */
 export class GameClient {
   /** `connection`: an open Connection. */
@@ -39,6 +45,7 @@ export class GameClient {
     this.onClosed = () => {};
     this.onNotice = () => {};
     this.onMessage = () => {};
+    this.onAnnounce = () => {};
     this.#listen();
   }
 
@@ -104,8 +111,25 @@ export class GameClient {
 
   async #enter(event, payload) {
     if (this.room !== null) await this.leave();
-    await this.connection.request(event, payload, (answer) => this.#welcome(answer, false));
+    await this.#requestSeat(event, payload, (answer) => this.#welcome(answer, false));
     return this.room;
+  }
+
+  /** A seat request that follows `moved` answers to the server the room lives on. */
+  async #requestSeat(event, payload, onAnswer) {
+    for (let hops = 0; ; hops += 1) {
+      try {
+        return await this.connection.request(event, payload, onAnswer);
+      } catch (error) {
+        const redirect = error.redirect;
+        if (error.code !== "moved" || typeof redirect?.url !== "string" || hops >= MAX_REDIRECTS) throw error;
+        await this.connection.moveTo(redirect.url);
+        if (typeof redirect.reservation === "string") {
+          event = EVENTS.join;
+          payload = { reservation: redirect.reservation };
+        }
+      }
+    }
   }
 
   #welcome(answer, resumed) {
@@ -155,6 +179,9 @@ export class GameClient {
     });
     on(EVENTS.error, (error) => this.onNotice(new TickwireError(error?.code, error?.message)));
     on(EVENTS.bye, (reason) => this.onNotice(new TickwireError(reason?.code ?? "shutting_down", reason?.message)));
+    on(EVENTS.announce, (notice) => {
+      if (typeof notice?.message === "string") this.onAnnounce(notice.message);
+    });
     this.connection.onDrop = () => this.#dropped();
     this.connection.onReconnect = () => this.#resume();
   }
@@ -231,7 +258,7 @@ export class GameClient {
     try {
       if (this.#token === null) throw new TickwireError("seat_expired");
       const token = this.#token;
-      await this.connection.request(EVENTS.resume, { token }, (answer) => this.#welcome(answer, true));
+      await this.#requestSeat(EVENTS.resume, { token }, (answer) => this.#welcome(answer, true));
       this.onLink("online");
     } catch (error) {
       this.onLink("online");

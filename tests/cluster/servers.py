@@ -1,0 +1,106 @@
+"""Real Tickwire node processes (``python -m server --redis-url ...``) for cluster tests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from tests.cluster.conftest import REDIS_URL, free_port
+
+ROOT = Path(__file__).parents[2]
+ADMIN_TOKEN = "admin-" + secrets.token_hex(8)
+START_SECONDS = 20.0
+
+
+@dataclass
+class NodeServer:
+    """One node process: its id, its URL, its output once stopped."""
+
+    node_id: str
+    port: int
+    process: asyncio.subprocess.Process
+    output: list[str] = field(default_factory=list)
+    drain: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def health(self) -> dict[str, Any]:
+        async with aiohttp.ClientSession() as http, http.get(self.url + "/healthz") as answer:
+            return await answer.json()
+
+    async def admin(self, action: str, body: dict[str, Any],
+                    token: str = ADMIN_TOKEN) -> tuple[int, dict[str, Any] | str]:
+        """POST ``/api/admin/<action>``: the status and the body (JSON when it is)."""
+        async with aiohttp.ClientSession() as http, http.post(
+                f"{self.url}/api/admin/{action}", json=body,
+                headers={"Authorization": f"Bearer {token}"}) as answer:
+            if answer.content_type == "application/json":
+                return answer.status, await answer.json()
+            return answer.status, await answer.text()
+
+    async def stop(self, sig: int = signal.SIGTERM) -> str:
+        """Signal the process, wait for it (10 s at most) and return everything it printed."""
+        if self.process.returncode is None:
+            self.process.send_signal(sig)
+        async with asyncio.timeout(10.0):
+            await self.process.wait()
+            if self.drain is not None:
+                await self.drain
+        return "".join(self.output)
+
+
+async def start_node(prefix: str, node_id: str, *flags: str, redis_url: str = REDIS_URL,
+                     port: int = 0, wait: bool = True, web_root: str = "") -> NodeServer:
+    """A node on a free loopback port in the cluster of ``redis_url`` + ``prefix``, serving
+    the browser client from ``web_root`` (none by default); returns once it listens (or, with
+    ``wait=False``, at once)."""
+    port = port or free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server", "--port", str(port), "--redis-url", redis_url,
+        "--redis-prefix", prefix, "--public-url", f"http://127.0.0.1:{port}",
+        "--node-id", node_id, "--admin-token", ADMIN_TOKEN, "--empty-room-grace", "2",
+        *flags, cwd=ROOT, env={**os.environ, "TICKWIRE_WEB_ROOT": web_root},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    node = NodeServer(node_id, port, process)
+    if wait:
+        await until_listening(node)
+    return node
+
+
+async def until_listening(node: NodeServer) -> None:
+    assert node.process.stdout is not None
+    lines = []
+    async with asyncio.timeout(START_SECONDS):
+        while b"listening" not in (line := await node.process.stdout.readline()):
+            assert line, "the node exited before listening:\n" + b"".join(lines).decode()
+            lines.append(line)
+    node.output.append(b"".join(lines).decode())
+    node.drain = asyncio.get_running_loop().create_task(_drain(node))
+
+
+async def _drain(node: NodeServer) -> None:
+    """Keep reading the node's output so it never blocks on a full pipe."""
+    assert node.process.stdout is not None
+    while line := await node.process.stdout.readline():
+        node.output.append(line.decode())
+
+
+async def within(seconds: float, check: Any, every: float = 0.05) -> float:
+    """Poll the async ``check()`` until it is truthy; the seconds it took (fails after
+    ``seconds``)."""
+    began = time.monotonic()
+    while not await check():
+        assert time.monotonic() - began < seconds, f"not within {seconds} s"
+        await asyncio.sleep(every)
+    return time.monotonic() - began
