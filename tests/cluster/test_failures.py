@@ -15,7 +15,7 @@ import pytest
 
 from client import TickwireClient, TickwireError
 from server.cluster.nodes import fingerprint
-from tests.cluster.conftest import PrivateRedis
+from tests.cluster.helpers import PrivateRedis
 from tests.cluster.servers import NodeServer, start_node, within
 
 

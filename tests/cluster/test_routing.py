@@ -17,7 +17,7 @@ import pytest_asyncio
 
 from client import TickwireClient, TickwireError
 from server.cluster.redis_link import connect
-from tests.cluster.conftest import REDIS_URL
+from tests.cluster.helpers import REDIS_URL
 from tests.cluster.servers import NodeServer, start_node
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

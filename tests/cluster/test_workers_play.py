@@ -12,7 +12,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.cluster.conftest import REDIS_URL
+from tests.cluster.helpers import REDIS_URL
 from tests.cluster.servers import ROOT
 from tests.cluster.test_workers import free_port_run
 

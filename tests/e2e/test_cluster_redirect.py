@@ -12,7 +12,7 @@ from playwright.async_api import Browser
 
 from client import TickwireClient
 from server.cluster.redis_link import connect
-from tests.cluster.conftest import REDIS_URL
+from tests.cluster.helpers import REDIS_URL
 from tests.cluster.servers import NodeServer, start_node
 from tests.e2e.conftest import VIEWPORT, WAIT_MS
 from tests.e2e.pages import in_room, join_with_code, player_id, screenshot
