@@ -1,0 +1,129 @@
+"""Floods: one connection sending, as fast as the server takes them, messages it refuses,
+or creating expensive rooms in bulk. The defence is a cut (or a refusal) within seconds."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from bench.soak.episode import EXPENSIVE_ROOM, GIVE_UP, INPUT, Finding, Target, ended, refusal_code
+from bench.soak.rawws import (
+    ACK,
+    CONNECT,
+    CONNECT_ERROR,
+    DISCONNECT,
+    EVENT,
+    TIMEOUT,
+    RawWebSocket,
+    Refused,
+    packet_frame,
+)
+from shared.protocol import EVENTS
+
+FLOOD_BOUND = 2.0  # issue 9: a connection is cut within 2 s of starting any flood
+BULK_BOUND = 15.0  # how long the rooms of one bulk attack are held
+BURST = 200  # packets per write in a flood
+BULK_CONNECTIONS, ROOMS_PER_CONNECTION = 8, 3
+
+
+async def _flood(target: Target, packet: dict[str, Any]) -> Finding:
+    """Send ``packet`` as fast as the server takes it until the server cuts the connection."""
+    began = time.monotonic()
+    try:
+        ws = await target.session()
+    except Refused as refused:
+        return Finding("refused", time.monotonic() - began, FLOOD_BOUND, str(refused))
+    burst, sent = packet_frame(packet) * BURST, 0
+    began = time.monotonic()
+    try:
+        while ws.cut_at is None and time.monotonic() - began < FLOOD_BOUND + GIVE_UP:
+            await ws.send(burst)
+            sent += BURST
+            await asyncio.sleep(0)
+        await ws.wait_cut(0.5)
+    except ConnectionError:
+        await ws.wait_cut(0.5)
+    finally:
+        await ws.close()
+    return ended(FLOOD_BOUND, began, ws.cut_at, f"{sent:,} packets")
+
+
+async def ack_flood(target: Target) -> Finding:
+    """Socket.IO ACK packets for requests the server never made."""
+    return await _flood(target, {"type": ACK, "nsp": "/", "id": 7, "data": [None]})
+
+
+async def foreign_namespace(target: Target) -> Finding:
+    """EVENTs to the namespace ``/x``, which the client never joined."""
+    return await _flood(target, {"type": EVENT, "nsp": "/x", "data": INPUT})
+
+
+async def connect_error_flood(target: Target) -> Finding:
+    """Client-sent CONNECT_ERROR packets (once an ERROR log with a traceback each)."""
+    return await _flood(target, {"type": CONNECT_ERROR, "nsp": "/", "data": {"message": "x"}})
+
+
+async def reconnect_cycling(target: Target) -> Finding:
+    """Bursts of refused inputs with a namespace DISCONNECT and CONNECT between them, which
+    once gave the connection fresh rate buckets each time."""
+    began = time.monotonic()
+    try:
+        ws = await target.session()
+    except Refused as refused:
+        return Finding("refused", time.monotonic() - began, FLOOD_BOUND, str(refused))
+    burst = packet_frame({"type": EVENT, "nsp": "/", "data": INPUT}) * BURST
+    goodbye = packet_frame({"type": DISCONNECT, "nsp": "/"})
+    sent = cycles = 0
+    began = time.monotonic()
+    try:
+        while ws.cut_at is None and time.monotonic() - began < FLOOD_BOUND + GIVE_UP:
+            await ws.send(burst)
+            sent += BURST
+            await ws.send(goodbye)
+            answer = await ws.connect()
+            if answer.get("type") != CONNECT:
+                return Finding("refused", time.monotonic() - began, FLOOD_BOUND,
+                               f"CONNECT refused after {cycles} cycles: {refusal_code(answer)}")
+            cycles += 1
+    except (ConnectionError, TimeoutError):
+        await ws.wait_cut(0.5)
+    finally:
+        await ws.close()
+    return ended(FLOOD_BOUND, began, ws.cut_at, f"{sent:,} refused inputs, {cycles} reconnects")
+
+
+async def bulk_rooms(target: Target) -> Finding:
+    """Expensive rooms (60 Hz, 64 NPCs) created in bulk from one address, each connection
+    making all it may, held for ``BULK_BOUND`` seconds. The defence is a refusal."""
+    sessions: list[RawWebSocket] = []
+    began = time.monotonic()
+    rooms = 0
+    try:
+        for _ in range(BULK_CONNECTIONS):
+            try:
+                ws = await target.session()
+            except Refused as refused:
+                return Finding("refused", time.monotonic() - began, BULK_BOUND,
+                               f"{rooms} rooms, then a connection refused: {refused}")
+            sessions.append(ws)
+            for made in range(ROOMS_PER_CONNECTION):
+                try:
+                    answer = await ws.request(EVENTS.create, EXPENSIVE_ROOM)
+                except TimeoutError:
+                    return Finding("survived", None, BULK_BOUND,
+                                   f"{rooms} rooms, then the server took over {TIMEOUT:.0f} s"
+                                   " to answer a create")
+                if answer.get("ok"):
+                    rooms += 1
+                    await ws.request(EVENTS.leave, {})
+                elif made and answer.get("code") == "rate_limited":
+                    break  # this connection's own share is used up: the next one goes on
+                else:
+                    return Finding("refused", time.monotonic() - began, BULK_BOUND,
+                                   f"{rooms} rooms, then {refusal_code(answer)}")
+        await asyncio.sleep(max(0.0, began + BULK_BOUND - time.monotonic()))
+        return Finding("survived", None, BULK_BOUND, f"{rooms} rooms, none refused")
+    finally:
+        for ws in sessions:
+            await ws.close()
