@@ -115,8 +115,9 @@ def _version(argv: list[str]) -> str:
 def environment(args: argparse.Namespace) -> dict[str, Any]:
     """What a reader needs to reproduce the numbers."""
     commit = _version(["git", "rev-parse", "--short", "HEAD"])
-    if _version(["git", "status", "--porcelain", "--", "server", "shared"]):
-        commit += " + uncommitted changes in server/ or shared/"
+    if _version(["git", "status", "--porcelain", "--", "server", "shared", "bench/game.py",
+                 "bench/server.py"]):
+        commit += " + uncommitted changes in server/, shared/ or the bench game"
     return {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "command": "python -m bench " + " ".join(sys.argv[1:]),

@@ -24,10 +24,13 @@ class System:
 
 
 def _tickwire(port: int, shape: Shape) -> list[str]:
-    # every bench client comes from 127.0.0.1: lift the per-address join limit
-    return [sys.executable, "-m", "server", "--host", "127.0.0.1", "--port", str(port),
+    # the server with the bench game (bench/server.py); every bench client comes from
+    # 127.0.0.1: lift the per-address limits; and measure raw capacity: no room budget
+    return [sys.executable, "-m", "bench.server", "--host", "127.0.0.1", "--port", str(port),
             "--tick-rate", str(TICK_RATE), "--max-connections", "5000", "--max-rooms", "1000",
-            "--max-rooms-per-connection", "1000", "--joins-per-minute-per-address", "1000000"]
+            "--max-rooms-per-connection", "1000", "--joins-per-minute-per-address", "1000000",
+            "--max-connections-per-address", "5000", "--max-rooms-per-address", "1000",
+            "--max-load", "100000000", "--busy-cpu", "0"]
 
 
 def _colyseus(port: int, shape: Shape) -> list[str]:

@@ -15,41 +15,21 @@ import contextlib
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import socketio
 
+from client.answers import Joined, TickwireError, retrying
+from client.inbox import Inbox
 from client.mirror import StateMirror
-from shared.protocol import EVENTS, VERSION
+from shared.protocol import DEFAULTS, EVENTS, VERSION
 from shared.schema import EntitySchema
 from shared.wire import TickwirePacket
 
 REQUEST_TIMEOUT = 10.0
+MESSAGES_KEPT = 100  # the latest game messages ``TickwireClient.messages`` keeps
 StateCallback = Callable[["StateMirror"], None]
-
-
-class TickwireError(Exception):
-    """The server refused a request or a connection: ``code`` and ``message`` say why."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-
-
-@dataclass(frozen=True, slots=True)
-class Joined:
-    """The answer to create / join / quick join."""
-
-    room: dict[str, Any]
-    player_id: int | None
-    input_names: tuple[str, ...]
-
-    @property
-    def code(self) -> str:
-        """The room's join code."""
-        return self.room["code"]
+MessageCallback = Callable[[str, Any], None]
 
 
 class TickwireClient:
@@ -59,6 +39,9 @@ class TickwireClient:
     :param protocol_version: the version announced at connect (tests change it).
     :param transports: Engine.IO transports to use, in order.
     :param packet_class: the Socket.IO packet class (a subclass may count bytes).
+    :param retry_for: seconds this client may spend waiting to try a refused connection or
+        request again when the refusal says when (``retry_after``: a rate limit, a busy or
+        full server); 0 (the default) raises at once.
     """
 
     def __init__(
@@ -68,8 +51,10 @@ class TickwireClient:
         protocol_version: int = VERSION,
         transports: tuple[str, ...] = ("websocket",),
         packet_class: type[TickwirePacket] = TickwirePacket,
+        retry_for: float = 0.0,
     ) -> None:
         self.name = name
+        self.retry_for = retry_for
         self.protocol_version = protocol_version
         self.transports = list(transports)
         self.sio = socketio.AsyncClient(serializer=packet_class, reconnection=False)
@@ -80,7 +65,8 @@ class TickwireClient:
         self.token: str | None = None
         self.goodbye: dict[str, Any] | None = None
         self.url_before_drop = ""
-        self.errors: deque[dict[str, Any]] = deque(maxlen=100)
+        self.errors: Inbox[dict[str, Any]] = Inbox(maxlen=100)
+        self.messages: Inbox[tuple[str, Any]] = Inbox(maxlen=MESSAGES_KEPT)
         self.states_received = 0
         self.resyncs = 0
         self.input_latencies: deque[float] = deque(maxlen=10_000)
@@ -88,22 +74,25 @@ class TickwireClient:
         self._sent_at: dict[int, float] = {}
         self._refusal: dict[str, Any] | None = None
         self._callbacks: list[StateCallback] = []
+        self._message_callbacks: list[MessageCallback] = []
         self._listeners: set[asyncio.Queue[int]] = set()
         self._resync_task: asyncio.Task[None] | None = None
-        self._error_arrived = asyncio.Event()
         self._room_closed = asyncio.Event()
         self.sio.on("connect_error", self._on_connect_error)
         self.sio.on(EVENTS.state, self._on_state)
-        self.sio.on(EVENTS.keyframe, self._on_keyframe)
         self.sio.on(EVENTS.room, self._on_room)
         self.sio.on(EVENTS.closed, self._on_closed)
         self.sio.on(EVENTS.error, self._on_error)
         self.sio.on(EVENTS.bye, self._on_bye)
+        self.sio.on(EVENTS.message, self._on_message)
 
     # -- connection --------------------------------------------------------------------------
 
     async def connect(self, url: str, timeout: float = REQUEST_TIMEOUT) -> None:
         """Connect; raises ``TickwireError`` when the server refuses (bad version, full...)."""
+        await retrying(lambda: self._connect_once(url, timeout), self.retry_for)
+
+    async def _connect_once(self, url: str, timeout: float) -> None:
         auth: dict[str, Any] = {"v": self.protocol_version}
         if self.name:
             auth["name"] = self.name
@@ -113,7 +102,7 @@ class TickwireClient:
                                    wait_timeout=timeout)
         except socketio.exceptions.ConnectionError as error:
             if self._refusal is not None:
-                raise TickwireError(self._refusal["code"], self._refusal["message"]) from None
+                raise TickwireError.from_answer(self._refusal) from None
             raise TickwireError("connect_failed", str(error)) from None
 
     async def disconnect(self) -> None:
@@ -152,10 +141,17 @@ class TickwireClient:
                       timeout: float = REQUEST_TIMEOUT,
                       on_success: Callable[[dict[str, Any]], None] | None = None
                       ) -> dict[str, Any]:
-        """Send a request event and wait for its answer; raise ``TickwireError`` on refusal.
+        """Send a request event and wait for its answer; raise ``TickwireError`` on refusal
+        (after trying again within ``retry_for`` when the refusal says when).
 
         ``on_success`` runs as soon as the answer arrives, before any later event is handled.
         """
+        return await retrying(lambda: self._request_once(event, payload, timeout, on_success),
+                              self.retry_for)
+
+    async def _request_once(self, event: str, payload: dict[str, Any] | None, timeout: float,
+                            on_success: Callable[[dict[str, Any]], None] | None
+                            ) -> dict[str, Any]:
         answered: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
 
         def on_answer(answer: Any = None, *rest: Any) -> None:
@@ -169,34 +165,41 @@ class TickwireClient:
         await self.sio.emit(event, payload if payload is not None else {}, callback=on_answer)
         answer = await asyncio.wait_for(answered, timeout)
         if not answer.get("ok"):
-            raise TickwireError(answer.get("code", "unknown"), answer.get("message", ""))
+            raise TickwireError.from_answer(answer)
         return answer
 
-    async def create_room(self, *, public: bool = False, max_players: int = 8,
-                          max_spectators: int = 8, game: str = "arena",
-                          settings: dict[str, Any] | None = None, tick_rate: int = 0) -> Joined:
-        """Create a room and join it as its host."""
+
+    async def create_room(self, *, public: bool = False,
+                          max_players: int = DEFAULTS.max_players,
+                          max_spectators: int = DEFAULTS.max_spectators,
+                          game: str = DEFAULTS.game,
+                          settings: dict[str, Any] | None = None, tick_rate: int = 0,
+                          metadata: dict[str, Any] | None = None) -> Joined:
+        """Create a room and join it as its host. ``metadata`` (a small map) goes to the
+        game's join check, as with ``join`` and ``quick_join``."""
         payload = {"game": game, "public": public, "max_players": max_players,
                    "max_spectators": max_spectators, "settings": settings or {}}
         if tick_rate:
             payload["tick_rate"] = tick_rate
-        return await self._enter(EVENTS.create, payload)
+        return await self._enter(EVENTS.create, payload, metadata)
 
     async def join(self, code: str | None = None, room_id: str | None = None,
-                   spectate: bool = False) -> Joined:
+                   spectate: bool = False, metadata: dict[str, Any] | None = None) -> Joined:
         """Join by join code or room id, as a player or a spectator."""
         payload: dict[str, Any] = {"spectate": spectate}
         if code is not None:
             payload["code"] = code
         if room_id is not None:
             payload["room_id"] = room_id
-        return await self._enter(EVENTS.join, payload)
+        return await self._enter(EVENTS.join, payload, metadata)
 
-    async def quick_join(self, game: str = "arena", settings: dict[str, Any] | None = None,
-                         max_players: int = 8) -> Joined:
+    async def quick_join(self, game: str = DEFAULTS.game,
+                         settings: dict[str, Any] | None = None,
+                         max_players: int = DEFAULTS.max_players,
+                         metadata: dict[str, Any] | None = None) -> Joined:
         """Join a public room with a free seat, or open one."""
         return await self._enter(EVENTS.quick_join, {"game": game, "settings": settings or {},
-                                                     "max_players": max_players})
+                                                     "max_players": max_players}, metadata)
 
     async def resume(self, token: str) -> Joined:
         """Take back a held seat (after a dropped connection) with its reconnection token."""
@@ -256,6 +259,11 @@ class TickwireClient:
         """Call ``callback(mirror)`` after every applied state or keyframe."""
         self._callbacks.append(callback)
 
+    def on_message(self, callback: MessageCallback) -> None:
+        """Call ``callback(kind, payload)`` for every one-off message from the game (event
+        ``m``); the latest ones are also kept in ``messages`` as ``(kind, payload)``."""
+        self._message_callbacks.append(callback)
+
     async def updates(self) -> AsyncIterator[int]:
         """Yield the mirror's tick now (when synced) and after each update; a slow consumer
         skips ticks rather than queueing them."""
@@ -282,13 +290,14 @@ class TickwireClient:
                              timeout: float = REQUEST_TIMEOUT) -> dict[str, Any]:
         """Wait for an ``error`` event with this code (and about this event, if given);
         return at once if one already arrived."""
-        async with asyncio.timeout(timeout):
-            while True:
-                for error in self.errors:
-                    if error.get("code") == code and event in (None, error.get("event")):
-                        return error
-                self._error_arrived.clear()
-                await self._error_arrived.wait()
+        return await self.errors.first(
+            lambda error: error.get("code") == code and event in (None, error.get("event")),
+            timeout)
+
+    async def wait_for_message(self, kind: str, timeout: float = REQUEST_TIMEOUT) -> Any:
+        """Wait for a game message of this kind and return its payload; return at once if
+        one is among the kept ``messages``."""
+        return (await self.messages.first(lambda message: message[0] == kind, timeout))[1]
 
     async def wait_closed(self, timeout: float = REQUEST_TIMEOUT) -> dict[str, Any]:
         """Wait until the server closes our room (or kicks us); returns ``{code, message}``."""
@@ -298,7 +307,10 @@ class TickwireClient:
 
     # -- event handlers ----------------------------------------------------------------------
 
-    async def _enter(self, event: str, payload: dict[str, Any]) -> Joined:
+    async def _enter(self, event: str, payload: dict[str, Any],
+                     metadata: dict[str, Any] | None = None) -> Joined:
+        if metadata:
+            payload["metadata"] = metadata
         await self.request(event, payload, on_success=self._load_welcome)
         assert self.joined is not None
         return self.joined
@@ -326,7 +338,8 @@ class TickwireClient:
         if isinstance(data, dict):
             inner = data.get("data") if isinstance(data.get("data"), dict) else data
             self._refusal = {"code": inner.get("code", "refused"),
-                             "message": inner.get("message", str(data))}
+                             "message": inner.get("message", str(data)),
+                             "retry_after": inner.get("retry_after")}
 
     async def _on_state(self, message: Any) -> None:
         mirror = self.mirror
@@ -338,11 +351,6 @@ class TickwireClient:
             return
         if mirror.synced:
             self._record_ack(mirror.ack)
-            self._notify()
-
-    async def _on_keyframe(self, message: Any) -> None:
-        if self.mirror is not None:
-            self.mirror.load_keyframe(message)
             self._notify()
 
     async def _on_room(self, info: Any) -> None:
@@ -358,8 +366,15 @@ class TickwireClient:
         self.goodbye = notice if isinstance(notice, dict) else {"code": "shutting_down"}
 
     async def _on_error(self, error: Any) -> None:
-        self.errors.append(error if isinstance(error, dict) else {"code": "unknown"})
-        self._error_arrived.set()
+        self.errors.add(error if isinstance(error, dict) else {"code": "unknown"})
+
+    async def _on_message(self, message: Any) -> None:
+        if not (isinstance(message, list) and len(message) == 2 and isinstance(message[0], str)):
+            return
+        kind, payload = message
+        self.messages.add((kind, payload))
+        for callback in self._message_callbacks:
+            callback(kind, payload)
 
     def _forget_room(self) -> None:
         self.room = None

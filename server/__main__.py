@@ -6,11 +6,14 @@ import asyncio
 import gc
 import logging
 import sys
+from collections.abc import Mapping
 
 from aiohttp import web
 
 from server.app import build_app
 from server.config import ServerConfig
+from server.games import GAMES
+from server.games.base import Game
 
 SHUTDOWN_SECONDS = 5.0  # how long connections get to close after SIGTERM/SIGINT
 GC_THRESHOLDS = (20_000, 20, 50)
@@ -25,13 +28,19 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
     return uvloop.new_event_loop()
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Parse flags and environment, then serve until interrupted."""
-    config = ServerConfig.from_sources(argv)
+def main(argv: list[str] | None = None, games: Mapping[str, type[Game]] = GAMES,
+         prog: str = "python -m server") -> None:
+    """Parse flags and environment, then serve until interrupted.
+
+    :param argv: command-line flags (default: ``sys.argv[1:]``).
+    :param games: the games rooms may run, by name (default: ``server.games.GAMES``).
+    :param prog: the command's name in ``--help``.
+    """
+    config = ServerConfig.from_sources(argv, prog=prog)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    app = build_app(config)
+    app = build_app(config, games)
     # Long-lived objects out of the collector's way, and fewer young-generation passes:
     # each tick allocates many short-lived, acyclic containers that refcounting frees.
     gc.freeze()

@@ -4,25 +4,44 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import socket
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
 from aiohttp import web
 
+from server.budget import BudgetLimits, CpuMeter, RoomBudget
 from server.config import ServerConfig
 from server.directory import MemoryDirectory
-from server.fanout import OutboxLimits
 from server.games import GAMES
 from server.games.base import Game
 from server.gateway import Gateway
 from server.http_api import add_http_api
 from server.lobby import Lobby
+from server.logs import guard_libraries, library_logger
 from server.metrics import EngineStats, Metrics, Occupancy
-from server.transport import SocketDispatcher, TickwireServer
+from server.net.addresses import AddressResolver, parse_networks
+from server.net.connections import ConnectionLimits
+from server.net.dispatcher import SocketDispatcher
+from server.net.fanout import OutboxLimits
+from server.net.socketio_server import TickwireServer
+from shared import compat
 from shared.protocol import EVENTS
 
 log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# pages and their files: only this server's own scripts, styles and sockets, never framed
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self' {sockets}; frame-ancestors 'none'; "
+        "base-uri 'none'; form-action 'self'; object-src 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
 
 GATEWAY = web.AppKey("gateway", Gateway)
 LOBBY = web.AppKey("lobby", Lobby)
@@ -32,11 +51,15 @@ TRANSPORT_SLACK = 1024  # Engine.IO framing on top of the largest accepted event
 def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
               ) -> web.Application:
     """A ready-to-run application for ``config``, offering ``games``."""
+    compat.self_check()
+    guard_libraries()
     stats = EngineStats()
     sio = TickwireServer(
         max_event_bytes=config.max_event_bytes,
-        traffic=stats.traffic,
+        stats=stats,
         outbox_limits=OutboxLimits(config.send_backlog_bytes, config.stuck_seconds),
+        connection_limits=_connection_limits(config),
+        addresses=AddressResolver(parse_networks(config.trusted_proxies)),
         droppable_events=frozenset({EVENTS.state}),
         async_mode="aiohttp",
         async_handlers=False,
@@ -44,29 +67,78 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
         ping_interval=config.ping_interval,
         ping_timeout=config.ping_timeout,
         cors_allowed_origins=_origins(config.cors_origins),
+        logger=library_logger("tickwire.socketio"),
+        engineio_logger=library_logger("tickwire.engineio"),
     )
     dispatcher = SocketDispatcher(sio)
     node = f"{socket.gethostname()}:{os.getpid()}"
-    lobby = Lobby(config, MemoryDirectory(), dispatcher, games, node, stats)
+    budget = RoomBudget(BudgetLimits(
+        max_load=config.max_load, max_room_load=config.max_room_load, busy_cpu=config.busy_cpu,
+        max_rooms_per_address=config.max_rooms_per_address,
+        max_client_tick_rate=config.max_client_tick_rate), CpuMeter())
+    lobby = Lobby(config, MemoryDirectory(), dispatcher, games, node, stats, budget)
     gateway = Gateway(sio, lobby, config)
     metrics = Metrics(stats, Occupancy(
         rooms=lambda: len(lobby.rooms),
         players=lambda: sum(room.player_count for room in lobby.rooms.values()),
         spectators=lambda: sum(room.spectator_count for room in lobby.rooms.values()),
-        connections=lambda: len(gateway.sessions),
+        connections=lambda: len(sio.connections),
     ))
 
-    app = web.Application()
+    app = web.Application(middlewares=[_page_headers])
     app[LOBBY] = lobby
     app[GATEWAY] = gateway
     sio.attach(app)
     app.router.add_get("/healthz", _healthz)
     add_http_api(app, lobby)
-    app.router.add_get("/metrics", metrics.handle)
+    app.router.add_get("/metrics", _token_required(config.metrics_token, metrics.handle))
     if config.web_root:
         _serve_web_client(app, Path(config.web_root))
+    app.on_startup.append(_start_meter)
     app.on_shutdown.append(_shut_down)
     return app
+
+
+def _connection_limits(config: ServerConfig) -> ConnectionLimits:
+    return ConnectionLimits(
+        max_connections=config.max_connections,
+        max_per_address=config.max_connections_per_address,
+        connect_timeout=config.connect_timeout,
+        silence_timeout=config.ping_interval + config.ping_timeout,
+        messages_per_second=config.max_messages_per_second,
+        inputs_per_second=config.max_inputs_per_second,
+        requests_per_second=config.max_requests_per_second,
+        joins_per_minute=config.joins_per_minute,
+        flood_seconds=config.flood_seconds,
+        flood_refusals=config.flood_refusals,
+    )
+
+
+def _token_required(token: str, handler: Handler) -> Handler:
+    """``handler`` behind ``Authorization: Bearer <token>`` (compared in constant time);
+    open when ``token`` is empty."""
+    if not token:
+        return handler
+    expected = f"Bearer {token}".encode()
+
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        given = request.headers.get("Authorization", "").encode()
+        if not secrets.compare_digest(given, expected):
+            raise web.HTTPUnauthorized(text="a metrics token is required")
+        return await handler(request)
+
+    return guarded
+
+
+@web.middleware
+async def _page_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Security headers on the browser client's pages and files."""
+    response = await handler(request)
+    if request.path == "/" or request.path.startswith(("/r/", "/static/")):
+        host = request.host
+        for name, value in PAGE_HEADERS.items():
+            response.headers[name] = value.format(sockets=f"ws://{host} wss://{host}")
+    return response
 
 
 def _origins(setting: str) -> str | list[str] | None:
@@ -80,9 +152,9 @@ def _origins(setting: str) -> str | list[str] | None:
 async def _healthz(request: web.Request) -> web.Response:
     lobby = request.app[LOBBY]
     gateway = request.app[GATEWAY]
-    return web.json_response(
-        {"status": "ok", "rooms": len(lobby.rooms), "connections": len(gateway.sessions)}
-    )
+    return web.json_response({"status": "ok", "rooms": len(lobby.rooms),
+                              "connections": len(gateway.sio.connections),
+                              "sessions": len(gateway.sessions)})
 
 
 def _serve_web_client(app: web.Application, root: Path) -> None:
@@ -101,5 +173,12 @@ def _serve_web_client(app: web.Application, root: Path) -> None:
     app.router.add_static("/static/", root)
 
 
+async def _start_meter(app: web.Application) -> None:
+    app[LOBBY].budget.meter.start()
+
+
 async def _shut_down(app: web.Application) -> None:
-    await app[GATEWAY].shutdown()
+    gateway = app[GATEWAY]
+    await gateway.shutdown()
+    await gateway.sio.connections.stop()
+    app[LOBBY].budget.meter.stop()

@@ -31,6 +31,10 @@ class TokenBucket:
         self.tokens -= cost
         return True
 
+    def wait(self, cost: float = 1.0) -> float:
+        """Seconds until ``cost`` tokens will be there (0 when they are now)."""
+        return max(0.0, (cost - self.tokens) / self.rate) if self.rate > 0 else float("inf")
+
 
 class AddressBuckets:
     """One ``TokenBucket`` per client address, remembering at most ``capacity`` addresses
@@ -53,3 +57,8 @@ class AddressBuckets:
         else:
             self._buckets.move_to_end(address)
         return bucket.take(cost)
+
+    def wait(self, address: str, cost: float = 1.0) -> float:
+        """Seconds until ``address`` may spend ``cost`` (see ``TokenBucket.wait``)."""
+        bucket = self._buckets.get(address)
+        return 0.0 if bucket is None else bucket.wait(cost)

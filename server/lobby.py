@@ -1,24 +1,30 @@
-"""The lobby: creates rooms, finds them by code or id, lists and quick-joins public ones.
+"""The lobby: creates rooms, finds them by code or id, lists and quick-joins public ones, and
+knows which room each connection is in.
 
 Rooms live in this process (``rooms``); finding them goes through a ``RoomDirectory`` so that
-a shared directory can later span several processes.
+a shared directory can later span several processes. The lobby is every room's
+``RoomListener``: rooms tell it who joined and who lost their place (it keeps ``room_of``
+from that alone), when their listing changed (``ListingWriter`` writes it), and when they
+closed.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from server.budget import RoomBudget
 from server.codes import new_join_code, new_room_id
 from server.config import ServerConfig
-from server.directory import RoomDirectory, RoomListing
+from server.directory import RoomDirectory
 from server.games.base import Game
+from server.interfaces import Dispatcher
+from server.listings import ListingWriter
 from server.metrics import EngineStats
-from server.room import Dispatcher, Room, RoomOptions
-from shared.protocol import LIMITS, ProtocolError
+from server.room import Room, RoomOptions
+from shared.protocol import DEFAULTS, LIMITS, ProtocolError
 
 log = logging.getLogger(__name__)
 
@@ -27,16 +33,16 @@ log = logging.getLogger(__name__)
 class RoomRequest:
     """A validated request for a new room (see ``RoomOptions`` for the meaning)."""
 
-    game: str = "arena"
+    game: str = DEFAULTS.game
     public: bool = False
-    max_players: int = 8
-    max_spectators: int = 8
+    max_players: int = DEFAULTS.max_players
+    max_spectators: int = DEFAULTS.max_spectators
     tick_rate: int | None = None
     settings: dict[str, Any] = field(default_factory=dict)
 
 
 class Lobby:
-    """Room directory front: create, find, list, quick-join.
+    """Room directory front: create, find, list, quick-join; where each connection is.
 
     :param config: server limits and defaults.
     :param directory: where rooms are registered and looked up.
@@ -44,8 +50,7 @@ class Lobby:
     :param games: game classes by name.
     :param node: this process's name in the directory.
     :param stats: process-wide counters handed to every room.
-
-    ``on_room_closed`` is called with a room and its last members' ids when it closes.
+    :param budget: what the rooms of this process may cost.
     """
 
     def __init__(
@@ -56,21 +61,24 @@ class Lobby:
         games: Mapping[str, type[Game]],
         node: str,
         stats: EngineStats,
+        budget: RoomBudget,
     ) -> None:
         self.config = config
         self.directory = directory
         self.dispatcher = dispatcher
         self.games = games
-        self.node = node
         self.stats = stats
-        self.on_room_closed: Callable[[Room, list[str]], None] = lambda room, sids: None
+        self.budget = budget
+        self.listings = ListingWriter(directory, node)
         self.rooms: dict[str, Room] = {}
         self.closing = False
         self.creators: dict[str, str] = {}  # room id -> sid of the connection that created it
-        self._background: set[asyncio.Task[None]] = set()
+        self._places: dict[str, Room] = {}  # sid -> its room; written only by room events
 
-    async def create(self, creator_sid: str, request: RoomRequest, autostart: bool = False) -> Room:
-        """Make and launch a room. The creator still has to join it."""
+    async def create(self, creator_sid: str, request: RoomRequest, autostart: bool = False,
+                     address: str = "unknown") -> Room:
+        """Make and launch a room for connection ``creator_sid`` from client ``address``, if
+        it fits the budget. The creator still has to join it."""
         if self.closing:
             raise ProtocolError("shutting_down")
         game_class = self.games.get(request.game)
@@ -87,11 +95,14 @@ class Lobby:
         settings = game_class.settings_schema.merge(
             game_class.settings_schema.defaults(), request.settings
         )
+        tick_rate = request.tick_rate or self.config.tick_rate
+        cost = self.budget.cost(game_class, settings, request.max_players, tick_rate)
+        self.budget.check(address, cost, request.tick_rate or 0)
         options = RoomOptions(
             public=request.public,
             max_players=request.max_players,
             max_spectators=request.max_spectators,
-            tick_rate=request.tick_rate or self.config.tick_rate,
+            tick_rate=tick_rate,
             max_inputs_per_tick=self.config.max_inputs_per_tick,
             empty_grace=self.config.empty_room_grace,
             seat_grace=self.config.seat_grace,
@@ -101,11 +112,12 @@ class Lobby:
         room = None
         while room is None:
             candidate = Room(new_room_id(), new_join_code(LIMITS.code_length), game_class,
-                             options, self.dispatcher, self.stats, self._closed)
-            if await self.directory.claim(self._listing(candidate)):
+                             options, self.dispatcher, self.stats, self)
+            if await self.listings.claim(candidate):
                 room = candidate
         self.rooms[room.id] = room
         self.creators[room.id] = creator_sid
+        self.budget.charge(room.id, address, cost)
         room.launch()
         log.info("room %s (%s, %s) created", room.id, request.game,
                  "public" if request.public else "private")
@@ -123,30 +135,38 @@ class Lobby:
             raise ProtocolError("room_not_found")
         return room
 
-    async def quick_join_target(self, creator_sid: str, request: RoomRequest) -> Room:
-        """The fullest public room of this game (and these settings) with a free seat, or a
-        new public room that starts right away."""
-        best: Room | None = None
+    async def quick_join(self, sid: str, name: str, request: RoomRequest,
+                         metadata: dict[str, Any], address: str = "unknown") -> dict[str, Any]:
+        """Seat ``sid`` in the fullest public room of this game (and these settings) that has
+        a free seat and whose game admits it, or else in a new public room that starts right
+        away. Returns the welcome."""
+        for room in await self._open_rooms(request):
+            try:
+                return await room.admit(sid, name, metadata=metadata)
+            except ProtocolError:
+                continue  # full by now, or the game (or a past kick) refuses: the next one
+        request.public = True
+        room = await self.create(sid, request, autostart=True, address=address)
+        return await room.admit(sid, name, metadata=metadata)
+
+    async def _open_rooms(self, request: RoomRequest) -> list[Room]:
+        """Local public rooms that suit a quick join, fullest first."""
+        suitable = []
         for listing in await self.directory.public(request.game, open_only=True):
             room = self.rooms.get(listing.id)
-            if (room is None or room.closed or room.player_count >= room.options.max_players
-                    or any(room.settings.get(k) != v for k, v in request.settings.items())):
-                continue
-            if best is None or room.player_count > best.player_count:
-                best = room
-        if best is not None:
-            return best
-        request.public = True
-        return await self.create(creator_sid, request, autostart=True)
+            if (room is not None and not room.closed
+                    and room.player_count < room.options.max_players
+                    and all(room.settings.get(k) == v for k, v in request.settings.items())):
+                suitable.append(room)
+        return sorted(suitable, key=lambda room: -room.player_count)
 
     async def public_rooms(self, game: str | None = None) -> list[dict[str, Any]]:
         """Listings of public rooms."""
         return [listing.public_view() for listing in await self.directory.public(game)]
 
-    def publish(self, room: Room) -> None:
-        """Refresh the room's directory listing in the background (counts, started)."""
-        if not room.closed:
-            self._spawn(self.directory.update(self._listing(room)))
+    def room_of(self, sid: str) -> Room | None:
+        """The room connection ``sid`` is in, if any."""
+        return self._places.get(sid)
 
     async def close_all(self, code: str) -> None:
         """Refuse new rooms and close every room (on shutdown)."""
@@ -154,32 +174,27 @@ class Lobby:
         for room in list(self.rooms.values()):
             await room.close(code)
 
-    def _closed(self, room: Room, sids: list[str]) -> None:
+    # -- RoomListener ------------------------------------------------------------------------
+
+    def member_joined(self, room: Room, sid: str) -> None:
+        """``sid`` is in ``room`` now."""
+        self._places[sid] = room
+
+    def member_left(self, room: Room, sid: str, reason: str) -> None:
+        """``sid`` lost its place in ``room``."""
+        if self._places.get(sid) is room:
+            del self._places[sid]
+
+    def listing_changed(self, room: Room) -> None:
+        """Write ``room``'s listing soon (coalesced; never waits)."""
+        self.listings.changed(room)
+
+    def closed(self, room: Room, code: str, sids: list[str]) -> None:
+        """Forget ``room`` and its last members' places."""
         self.rooms.pop(room.id, None)
         self.creators.pop(room.id, None)
-        self._spawn(self.directory.remove(room.id))
-        log.info("room %s closed", room.id)
-        self.on_room_closed(room, sids)
-
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work)
-        self._background.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._background.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("directory update failed", exc_info=task.exception())
-
-    def _listing(self, room: Room) -> RoomListing:
-        return RoomListing(
-            id=room.id,
-            code=room.code,
-            game=room.game_class.name,
-            public=room.options.public,
-            players=room.player_count,
-            max_players=room.options.max_players,
-            spectators=room.spectator_count,
-            started=room.started,
-            node=self.node,
-        )
+        self.budget.release(room.id)
+        self.listings.removed(room.id)
+        for sid in sids:
+            self.member_left(room, sid, code)
+        log.info("room %s closed (%s)", room.id, code)

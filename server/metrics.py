@@ -7,7 +7,8 @@ real histogram, observed once per room tick.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -17,6 +18,8 @@ from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamil
 
 from server.clock import ClockStats
 from server.inputs import InputCounters
+from server.logs import LOG_GUARD
+from server.messages import MessageCounters
 
 TICK_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
 
@@ -33,6 +36,7 @@ class TrafficStats:
     dropped_out: int = 0
     slow_disconnects: int = 0
     errors_suppressed: int = 0
+    fast_lane_messages: int = 0
 
 
 @dataclass(slots=True)
@@ -42,6 +46,9 @@ class EngineStats:
     clock: ClockStats = field(default_factory=ClockStats)
     inputs: InputCounters = field(default_factory=InputCounters)
     traffic: TrafficStats = field(default_factory=TrafficStats)
+    refusals: Counter[str] = field(default_factory=Counter)  # by error code
+    cuts: Counter[str] = field(default_factory=Counter)  # connections closed, by reason
+    messages: MessageCounters = field(default_factory=MessageCounters)
     observe_tick: Callable[[float], None] = lambda seconds: None
 
 
@@ -72,6 +79,7 @@ class Metrics:
     def collect(self) -> Iterator[Metric]:
         """Prometheus collector protocol: the counters and gauges as of now."""
         clock, inputs, traffic = self.stats.clock, self.stats.inputs, self.stats.traffic
+        messages = self.stats.messages
         yield _counter("tickwire_ticks", "Room ticks run", clock.ticks)
         yield _counter("tickwire_ticks_late", "Room ticks that started a quarter step late",
                        clock.late)
@@ -84,6 +92,11 @@ class Metrics:
         for reason in ("stale", "overflow", "invalid", "failed", "rate_limited"):
             dropped.add_metric([reason], getattr(inputs, reason))
         yield dropped
+        yield _counter("tickwire_game_messages_queued",
+                       "One-off game messages queued for delivery", messages.queued)
+        yield _counter("tickwire_game_messages_dropped",
+                       "One-off game messages dropped as invalid, too large or too many",
+                       messages.dropped)
         yield _counter("tickwire_messages_in", "Socket.IO messages received", traffic.messages_in)
         yield _counter("tickwire_bytes_in", "Socket.IO payload bytes received", traffic.bytes_in)
         yield _counter("tickwire_messages_rejected", "Messages refused as oversized or malformed",
@@ -99,6 +112,16 @@ class Metrics:
         yield _counter("tickwire_errors_suppressed",
                        "Error events not sent because a connection had its share that second",
                        traffic.errors_suppressed)
+        yield _counter("tickwire_fast_lane_messages",
+                       "Inputs handled by the fast lane as their frames arrived",
+                       traffic.fast_lane_messages)
+        yield _labelled("tickwire_refusals", "Refused messages, requests and connections",
+                        "code", self.stats.refusals)
+        yield _labelled("tickwire_connections_cut", "Connections the server closed",
+                        "reason", self.stats.cuts)
+        yield _counter("tickwire_log_records_suppressed",
+                       "Log records dropped by the per-logger rate limit",
+                       LOG_GUARD.suppressed)
         yield GaugeMetricFamily("tickwire_tick_worst_lateness_seconds",
                                 "Latest start of any tick after its due time",
                                 value=clock.worst_lateness)
@@ -118,3 +141,11 @@ class Metrics:
 
 def _counter(name: str, documentation: str, value: int) -> CounterMetricFamily:
     return CounterMetricFamily(name, documentation, value=value)
+
+
+def _labelled(name: str, documentation: str, label: str, counts: Mapping[str, int]
+              ) -> CounterMetricFamily:
+    family = CounterMetricFamily(name, documentation, labels=[label])
+    for key, value in sorted(counts.items()):
+        family.add_metric([key], value)
+    return family

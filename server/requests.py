@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +10,7 @@ from shared.protocol import ProtocolError
 
 _REQUIRED = object()
 MAX_MAP_ENTRIES = 32
+MAX_SAFE_INTEGER = 2**53 - 1  # integers every client (JavaScript too) reads exactly
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +21,11 @@ class Arg:
     :param default: value when absent; without one the field is required.
     :param low: ``int`` only: smallest allowed value.
     :param high: ``int`` only: largest allowed value.
-    :param max_length: ``str`` only: longest allowed value.
+    :param max_length: ``str``: longest allowed value; ``dict`` with ``scalars``: longest
+        key or string value.
+    :param entries: ``dict`` only: most entries allowed.
+    :param scalars: ``dict`` only: keys must be strings and values null, booleans, finite
+        numbers or strings (small client metadata, passed on to a game).
     """
 
     kind: type
@@ -27,6 +33,8 @@ class Arg:
     low: int = 0
     high: int = 0
     max_length: int = 64
+    entries: int = MAX_MAP_ENTRIES
+    scalars: bool = False
 
     def check(self, name: str, value: Any) -> Any:
         """``value`` if it fits, else raise ``ProtocolError('bad_request')``."""
@@ -43,13 +51,28 @@ class Arg:
                     "bad_request", f"{name} must be a string of at most {self.max_length} chars"
                 )
         elif self.kind is dict:
-            if not isinstance(value, dict) or len(value) > MAX_MAP_ENTRIES:
+            if not isinstance(value, dict) or len(value) > self.entries:
                 raise ProtocolError(
-                    "bad_request", f"{name} must be a map of at most {MAX_MAP_ENTRIES} entries"
+                    "bad_request", f"{name} must be a map of at most {self.entries} entries"
                 )
+            if self.scalars and not all(self._scalar(k, v) for k, v in value.items()):
+                raise ProtocolError(
+                    "bad_request", f"{name} maps strings to null, booleans, finite numbers or "
+                    f"strings, each string at most {self.max_length} chars")
         elif not isinstance(value, self.kind):
             raise ProtocolError("bad_request", f"{name} must be a {self.kind.__name__}")
         return value
+
+    def _scalar(self, key: Any, value: Any) -> bool:
+        if not isinstance(key, str) or len(key) > self.max_length:
+            return False
+        if value is None or isinstance(value, bool):
+            return True
+        if isinstance(value, int):
+            return abs(value) <= MAX_SAFE_INTEGER
+        if isinstance(value, float):
+            return math.isfinite(value)
+        return isinstance(value, str) and len(value) <= self.max_length
 
 
 class Shape:

@@ -1,7 +1,11 @@
-"""One game room: its game, the tick loop, inputs, host controls and the broadcast.
+"""One game room: its game, its members, the tick loop, inputs, host controls, the broadcast.
 
-A room never touches sockets directly: it talks to a ``Dispatcher`` (one broadcast per tick,
-sends to one member, Socket.IO room membership), which the gateway implements.
+The room owns its membership end to end: it admits, resumes, drops, removes and kicks members,
+enters and exits them from its Socket.IO room through its ``Dispatcher`` (the only code that
+does), and tells its ``RoomListener`` (the lobby) about every change: who joined, who lost
+their place and why, that its directory listing changed, that it closed (both interfaces in
+``server.interfaces``). A room never touches sockets: ``SocketDispatcher`` in
+``server/net/dispatcher.py`` is its network side.
 """
 
 from __future__ import annotations
@@ -10,12 +14,13 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from server.clock import FixedStepClock
-from server.games.base import Game
+from server.games.base import Game, JoinRequest
+from server.interfaces import Dispatcher, RoomListener
+from server.messages import Mailbox
 from server.metrics import EngineStats
 from server.roster import Member, Roster, RosterLimits
 from server.sync import StateSync
@@ -23,26 +28,12 @@ from shared.protocol import ERROR_MESSAGES, EVENTS, LIMITS, ProtocolError
 
 log = logging.getLogger(__name__)
 
-
-class Dispatcher(Protocol):
-    """What a room needs from the network: four verbs, all addressed by Socket.IO ids."""
-
-    def broadcast(self, room_id: str, event: str, payload: Any) -> None:
-        """Send one event to every member of a room, encoded once, without waiting."""
-
-    async def send(self, sid: str, event: str, payload: Any) -> None:
-        """Send one event to one connection."""
-
-    async def enter(self, sid: str, room_id: str) -> None:
-        """Add a connection to a room's broadcast group."""
-
-    async def exit(self, sid: str, room_id: str) -> None:
-        """Remove a connection from a room's broadcast group."""
+MAX_REFUSAL_LENGTH = 100  # characters of a game's join refusal sent to the client
 
 
 @dataclass(slots=True)
 class RoomOptions:
-    """How a room was created.
+    """How a room was created (the lobby fills it from the request and the server config).
 
     :param public: listed and quick-joinable; private rooms are reached by code only.
     :param max_players: seats for players.
@@ -54,13 +45,13 @@ class RoomOptions:
     :param autostart: start the game as soon as the room exists (quick-play rooms).
     """
 
-    public: bool = False
-    max_players: int = 8
-    max_spectators: int = 8
-    tick_rate: int = 20
-    max_inputs_per_tick: int = LIMITS.max_inputs_per_tick
-    empty_grace: float = 10.0
-    seat_grace: float = 20.0
+    public: bool
+    max_players: int
+    max_spectators: int
+    tick_rate: int
+    max_inputs_per_tick: int
+    empty_grace: float
+    seat_grace: float
     autostart: bool = False
     settings: dict[str, Any] = field(default_factory=dict)
 
@@ -74,7 +65,7 @@ class Room:
     :param options: see ``RoomOptions``; ``options.settings`` must already be validated.
     :param dispatcher: the network side.
     :param stats: the process-wide counters this room adds to.
-    :param on_closed: called once with the room and its last members' ids after it closes.
+    :param listener: hears about membership and listing changes, and the close.
     """
 
     def __init__(
@@ -85,14 +76,14 @@ class Room:
         options: RoomOptions,
         dispatcher: Dispatcher,
         stats: EngineStats,
-        on_closed: Callable[[Room, list[str]], None],
+        listener: RoomListener,
     ) -> None:
         self.id = room_id
         self.code = code
         self.game_class = game_class
         self.options = options
         self.dispatcher = dispatcher
-        self.on_closed = on_closed
+        self.listener = listener
         self.settings = dict(options.settings)
         self.rng = random.Random()
         self.stats = stats
@@ -111,6 +102,7 @@ class Room:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closing: asyncio.Future[None] | None = None
         self._closed_event = asyncio.Event()
+        self.mailbox = Mailbox(room_id, stats.messages)
         self.game = self._new_game()
         self.sync = StateSync(game_class.entity_schema)
 
@@ -126,19 +118,25 @@ class Room:
         self.clock.start(self._on_tick)
 
     async def close(self, code: str = "room_closed") -> None:
-        """End the room: tell every member why, release them, stop ticking."""
+        """End the room: stop ticking, let the game end, tell every member why, release
+        them. Only the first call does anything."""
         if self.closed:
             return
         self.closed = True
         self.clock.stop()
+        try:
+            self.game.end(code)
+        except Exception:
+            log.exception("room %s: the game's end hook failed", self.id)
+        self._deliver_messages()
         sids = list(self.roster.connected)
         self.dispatcher.broadcast(
             self.id, EVENTS.closed, {"code": code, "message": ERROR_MESSAGES[code]}
         )
+        self.listener.closed(self, code, sids)
         for sid in sids:
             await self.dispatcher.exit(sid, self.id)
         self._closed_event.set()
-        self.on_closed(self, sids)
 
     async def wait_closed(self) -> None:
         """Return once the room has closed."""
@@ -150,6 +148,8 @@ class Room:
             message = self._tick()
             self._publish_info()  # first, so names are known when entities arrive
             self.dispatcher.broadcast(self.id, EVENTS.state, message)
+            if self.mailbox.pending:
+                self._deliver_messages()
         except Exception:
             log.exception("room %s: game failed at tick %d; closing the room", self.id, self.tick)
             self._close_soon("game_error")
@@ -161,6 +161,9 @@ class Room:
     def _close_soon(self, code: str) -> None:
         self.clock.stop()
         self._closing = asyncio.ensure_future(self.close(code))
+
+    def _deliver_messages(self) -> None:
+        self.mailbox.deliver(self.dispatcher, self.id, self.roster.sid_of)
 
     def _publish_info(self) -> None:
         status = self.game.status()
@@ -192,8 +195,8 @@ class Room:
         return self.sync.advance(self.tick, self.game.entities, self.acks, departed)
 
     def _apply_membership(self) -> list[int]:
-        if self.roster.held:
-            self.roster.expire(self._now())
+        if self.roster.held and self.roster.expire(self._now()):
+            self.listener.listing_changed(self)
         changes = self.roster.take_changes()
         for player in changes.left:
             self.acks.pop(player.id, None)
@@ -241,8 +244,12 @@ class Room:
             queue.pending.clear()
             self.acks[member.player.id] = queue.acked
 
-    def enqueue(self, member: Member, message: Any) -> None:
-        """Validate one input message and queue it for the next tick."""
+    def enqueue(self, sid: str, message: Any) -> None:
+        """Validate one input message of connection ``sid`` and queue it for the next tick.
+        Never waits, so inputs keep their arrival order."""
+        member = self.roster.connected.get(sid)
+        if member is None:
+            raise ProtocolError("not_in_room", "Join a room before sending input")
         if member.inputs is None:
             raise ProtocolError("spectator_input")
         try:
@@ -269,25 +276,65 @@ class Room:
         """Members who watch."""
         return self.roster.spectator_count
 
-    def admit(self, sid: str, name: str, spectate: bool) -> Member:
-        """Add a connection as player or spectator; the game sees the player next tick."""
+    async def admit(self, sid: str, name: str, spectate: bool = False,
+                    metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Seat connection ``sid`` (display name ``name``) as player or spectator if the
+        game's ``join_attempt`` agrees, given the client's validated ``metadata``; the game
+        sees the player at the next tick. Returns the welcome."""
         if self.closed:
             raise ProtocolError("room_closed")
-        return self.roster.admit(sid, name, spectate)
+        self._ask_game(JoinRequest(name, spectate, metadata or {}))
+        member = self.roster.admit(sid, name, spectate)
+        self.listener.listing_changed(self)
+        return await self._seat(member)
 
-    def resume(self, sid: str, token: str) -> tuple[Member, str | None]:
-        """Put connection ``sid`` back on the seat of ``token`` (see ``Roster.resume``)."""
+    async def resume(self, sid: str, token: str) -> dict[str, Any]:
+        """Put connection ``sid`` back on the seat of ``token`` (see ``Roster.resume``); a
+        connection still on that seat is told it was replaced. Returns the welcome."""
         if self.closed:
             raise ProtocolError("seat_expired")
-        return self.roster.resume(sid, token, self._now())
+        member, previous = self.roster.resume(sid, token, self._now())
+        if previous is not None:
+            await self._evict(previous, "replaced")
+        return await self._seat(member)
 
-    def remove(self, sid: str) -> Member | None:
-        """A member leaves for good."""
-        return self.roster.remove(sid)
+    async def leave(self, sid: str) -> None:
+        """Connection ``sid`` leaves for good; its seat, if any, is released."""
+        await self._release(sid, self.roster.remove(sid), "left")
 
-    def drop(self, sid: str) -> Member | None:
-        """A member's connection was lost: players keep their seat for a while."""
-        return self.roster.drop(sid, self._now())
+    async def drop(self, sid: str) -> None:
+        """Connection ``sid`` was lost: a player keeps the seat for a while."""
+        await self._release(sid, self.roster.drop(sid, self._now()), "dropped")
+
+    def _ask_game(self, request: JoinRequest) -> None:
+        try:
+            refusal = self.game.join_attempt(request)
+        except Exception:
+            log.exception("room %s: join_attempt failed; the join is refused", self.id)
+            raise ProtocolError("join_refused") from None
+        if refusal is not None:
+            reason = refusal[:MAX_REFUSAL_LENGTH] if isinstance(refusal, str) else ""
+            raise ProtocolError("join_refused", reason or None)
+
+    async def _seat(self, member: Member) -> dict[str, Any]:
+        assert member.sid is not None
+        self.listener.member_joined(self, member.sid)
+        await self.dispatcher.enter(member.sid, self.id)
+        return self.welcome(member)
+
+    async def _release(self, sid: str, member: Member | None, reason: str) -> None:
+        if member is None or self.closed:
+            return
+        self.listener.member_left(self, sid, reason)
+        self.listener.listing_changed(self)
+        await self.dispatcher.exit(sid, self.id)
+
+    async def _evict(self, sid: str, code: str) -> None:
+        """Tell connection ``sid`` it lost its place (``kicked``, ``replaced``); take it out."""
+        self.listener.member_left(self, sid, code)
+        self.dispatcher.send(sid, EVENTS.closed, ProtocolError(code).to_wire() | {
+            "room_id": self.id})
+        await self.dispatcher.exit(sid, self.id)
 
     # -- host controls -----------------------------------------------------------------------
 
@@ -295,9 +342,12 @@ class Room:
         if not self.roster.is_host(sid):
             raise ProtocolError("not_host")
 
-    def kick(self, by_sid: str, player_id: int) -> Member:
+    async def kick(self, by_sid: str, player_id: int) -> None:
         """Host removes a player; that connection cannot come back to this room."""
-        return self.roster.kick(by_sid, player_id)
+        target = self.roster.kick(by_sid, player_id)
+        self.listener.listing_changed(self)
+        if target.sid is not None:
+            await self._evict(target.sid, "kicked")
 
     def change_settings(self, by_sid: str, changes: Any) -> None:
         """Host changes game settings before the start; the world restarts with them at the
@@ -317,9 +367,11 @@ class Room:
         self.started = True
         self.game.start()
         self.roster.changed = True
+        self.listener.listing_changed(self)
 
     def _new_game(self) -> Game:
-        return self.game_class(self.settings, self.new_id, self.rng, self.clock.dt)
+        return self.game_class(self.settings, self.new_id, self.rng, self.clock.dt,
+                               self.mailbox)
 
     # -- views -------------------------------------------------------------------------------
 

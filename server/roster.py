@@ -106,6 +106,19 @@ class Roster:
         return [{"id": m.player.id, "name": m.name, "connected": m.sid is not None}
                 for m in seated]
 
+    def seat(self, player_id: int) -> Member | None:
+        """The member on player ``player_id``'s seat, connected or held."""
+        held = self.held.get(player_id)
+        if held is not None:
+            return held
+        return next((m for m in self.connected.values()
+                     if m.player is not None and m.player.id == player_id), None)
+
+    def sid_of(self, player_id: int) -> str | None:
+        """The connection of player ``player_id``, or None while its seat is held (or gone)."""
+        member = self.seat(player_id)
+        return member.sid if member is not None else None
+
     def is_host(self, sid: str) -> bool:
         """True when ``sid`` holds the host's seat."""
         member = self.connected.get(sid)
@@ -197,7 +210,7 @@ class Roster:
         """Host removes a player for good: seat, token and the way back are gone."""
         if not self.is_host(by_sid):
             raise ProtocolError("not_host")
-        target = next((m for m in self.players() if m.player.id == player_id), None)
+        target = self.seat(player_id)
         if target is None or target.sid == by_sid:
             raise ProtocolError("player_not_found")
         if target.sid is not None:

@@ -9,6 +9,7 @@ export const EVENTS = Object.freeze({ ...spec.events });
 export const STATE = Object.freeze({ ...spec.state });
 export const KEYFRAME = Object.freeze({ ...spec.keyframe });
 export const LIMITS = Object.freeze({ ...spec.limits });
+export const DEFAULTS = Object.freeze({ ...spec.defaults });
 export const ERROR_MESSAGES = Object.freeze({ ...spec.errors });
 export const ROOM_FEED_PATH = spec.http.room_feed;
 

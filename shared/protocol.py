@@ -7,6 +7,7 @@ the browser bundle imports the same file. This module only gives it typed names.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,11 +37,11 @@ class Events:
     ping: str
     input: str
     state: str
-    keyframe: str
     room: str
     closed: str
     error: str
     bye: str
+    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,29 +76,48 @@ class Limits:
     max_event_bytes: int
     max_seq: int
     max_inputs_per_tick: int
-    min_tick_rate: int
     max_tick_rate: int
+    max_metadata_entries: int
+    max_metadata_chars: int
+    max_game_message_bytes: int
+    max_game_messages_per_tick: int
+
+
+@dataclass(frozen=True, slots=True)
+class Defaults:
+    """What a room request gets for a field it leaves out (``create`` and ``quick``)."""
+
+    game: str
+    max_players: int
+    max_spectators: int
 
 
 EVENTS = Events(**SPEC["events"])
 STATE = StateLayout(**SPEC["state"])
 KEYFRAME = KeyframeLayout(**SPEC["keyframe"])
 LIMITS = Limits(**SPEC["limits"])
+DEFAULTS = Defaults(**SPEC["defaults"])
 
 
 class ProtocolError(Exception):
     """An error with a protocol error code, answered to the client as ``{code, message}``."""
 
-    def __init__(self, code: str, message: str | None = None) -> None:
+    def __init__(self, code: str, message: str | None = None,
+                 retry_after: float | None = None) -> None:
         if code not in ERROR_MESSAGES:
             raise ValueError(f"unknown error code {code!r}")
         self.code = code
         self.message = message or ERROR_MESSAGES[code]
+        self.retry_after = retry_after
         super().__init__(f"{code}: {self.message}")
 
     def to_wire(self) -> dict[str, Any]:
-        """The error as it travels in an acknowledgement: ``{ok: False, code, message}``."""
-        return {"ok": False, "code": self.code, "message": self.message}
+        """The error as it travels in an acknowledgement: ``{ok: False, code, message}``, plus
+        ``retry_after`` (seconds) when trying again later can succeed."""
+        wire: dict[str, Any] = {"ok": False, "code": self.code, "message": self.message}
+        if self.retry_after is not None:
+            wire["retry_after"] = math.ceil(self.retry_after * 10) / 10
+        return wire
 
 
 NAME_PUNCTUATION = " _.-"

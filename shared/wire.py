@@ -42,7 +42,7 @@ class TickwirePacket(MsgPackPacket):
 
     def decode(self, encoded_packet: bytes) -> None:
         """Decode a received packet."""
-        self.packet_type, self.data, self.id, self.namespace = _checked(
+        self.packet_type, self.data, self.id, self.namespace = check_packet(
             unpack(encoded_packet, self.__class__.ext_hook))
 
 
@@ -57,7 +57,8 @@ def unpack(encoded: bytes, ext_hook: Any = msgpack.ExtType) -> Any:
         raise MalformedPacket(f"not a msgpack Socket.IO packet: {error}") from None
 
 
-def _checked(decoded: Any) -> tuple[int, Any, int | None, str]:
+def check_packet(decoded: Any) -> tuple[int, Any, int | None, str]:
+    """``(type, data, id, namespace)`` of a decoded packet, or ``MalformedPacket``."""
     if not isinstance(decoded, dict):
         raise MalformedPacket("a Socket.IO packet must be a map")
     packet_type, data = decoded.get("type"), decoded.get("data")

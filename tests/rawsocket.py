@@ -25,15 +25,21 @@ class RawSocket:
         self.http: aiohttp.ClientSession | None = None
         self.ws: aiohttp.ClientWebSocketResponse | None = None
 
-    async def open(self, auth: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def open(self, auth: dict[str, Any] | None = None,
+                   headers: dict[str, str] | None = None) -> dict[str, Any]:
         """Open the websocket and connect to the default namespace; return the CONNECT."""
-        self.http = aiohttp.ClientSession()
-        self.ws = await self.http.ws_connect(self.url)
-        opened = await self.ws.receive_str()
-        assert opened.startswith("0"), opened
+        await self.handshake(headers)
         await self.send_packet({"type": CONNECT, "nsp": "/",
                                 "data": auth if auth is not None else {"v": VERSION}})
         return await self.next_packet()
+
+    async def handshake(self, headers: dict[str, str] | None = None) -> dict[str, Any]:
+        """Open the websocket and read the Engine.IO OPEN, nothing more; returns its data."""
+        self.http = aiohttp.ClientSession()
+        self.ws = await self.http.ws_connect(self.url, headers=headers)
+        opened = await self.ws.receive_str()
+        assert opened.startswith("0"), opened
+        return json.loads(opened[1:])
 
     async def send_packet(self, packet: Any) -> None:
         """Send any value as a msgpack binary frame."""
@@ -73,6 +79,15 @@ class RawSocket:
             packet = await self.next_packet()
             if packet.get("type") == EVENT and packet["data"][0] == name:
                 return packet["data"][1] if len(packet["data"]) > 1 else None
+
+    async def wait_closed(self) -> None:
+        """Return once the server has closed the websocket (pings are not answered)."""
+        assert self.ws is not None
+        while not self.ws.closed:
+            message = await self.ws.receive()
+            if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED,
+                                aiohttp.WSMsgType.ERROR):
+                return
 
     async def close(self) -> None:
         """Close everything."""

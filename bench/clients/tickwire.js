@@ -11,7 +11,7 @@ const STATE = protocol.state;
 const KEYFRAME = protocol.keyframe;
 const { EVENT, ACK } = msgpackParser.PacketType;
 
-// Connect, quick-join a bench arena room and follow its states.
+// Connect, quick-join a room of the bench game (bench/game.py) and follow its states.
 // o: {url, deflate, players, npcs, probe, timeoutMs}. A probe decodes every state (for
 // latency, message sizes and counts); other clients only count frames, undecoded.
 async function connectTickwire(index, o) {
@@ -52,7 +52,7 @@ async function connectTickwire(index, o) {
     sock.once('connect_error', reject);
   });
   const answer = await sock.timeout(o.timeoutMs).emitWithAck(EVENTS.quick_join, {
-    game: 'arena', settings: { mode: 'bench', npcs: o.npcs }, max_players: o.players,
+    game: 'bench', settings: { npcs: o.npcs }, max_players: o.players,
   });
   if (!answer.ok) throw new Error(`${answer.code}: ${answer.message}`);
   follower.joined(answer.player_id, answer.keyframe);

@@ -1,8 +1,13 @@
-// The anchors' "arena" rules for the Colyseus reference server (same as the arena's bench mode).
-// World 1000x1000, 20 Hz fixed dt. NPC random walk at 100 u/s, players move by latest
-// input at 150 u/s. ~1% of entities lose 1 hp per tick (reset to 100 at 0), score +1 on ~0.2%.
+// The anchors' "arena" rules for the Colyseus reference server: the same scenario as the bench
+// game (bench/game.py), with the world size and speeds read from the file it reads too
+// (shared/games/arena.json: a 1000x1000 world, players 150 u/s, NPCs 100 u/s). 20 Hz fixed dt;
+// NPCs random-walk, players move by their latest input. ~1% of entities lose 1 hp per tick
+// (reset to 100 at 0), score +1 on ~0.2%.
 'use strict';
-const WORLD = 1000, DT = 0.05, NPC_SPEED = 100, PLAYER_SPEED = 150;
+const rules = require('../../shared/games/arena.json');
+
+const WORLD = rules.world, DT = 0.05, NPC_SPEED = rules.npc_speed;
+const PLAYER_SPEED = rules.player_speed;
 const clamp = (v) => (v < 0 ? 0 : v > WORLD ? WORLD : v);
 
 function makeNpc(id) {

@@ -3,9 +3,12 @@
     python -m client.bots --url http://127.0.0.1:8000 --rooms 4 --per-room 6 --duration 30
 
 Each room gets one host bot that creates it (private by default, ``--public`` to list it) and
-``per-room - 1`` bots that join with its code. Bots send one input per tick and ping once a
-second. A progress line prints every second and a summary at the end. The exit status is 1
-when a bot failed to connect or lost sync with the server.
+``per-room - 1`` bots that join with its code. Room requests go out one at a time at the pace
+the server allows (``client.bots.pacing``): refusals that say when to try again are waited out,
+for up to ``--patience`` seconds, so the bots ramp up within the per-address limits of a
+default server. Bots send one input per tick and ping once a second. A progress line prints
+every second and a summary at the end, naming the reasons of any failures. The exit status is
+1 when a bot failed to connect or join, or lost sync with the server.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import sys
 import time
 
 from client.bots.behaviours import BEHAVIOURS, Behaviour
+from client.bots.pacing import Pacer
 from client.bots.stats import BotStats, CountingPacket
 from client.connection import TickwireClient, TickwireError
 
@@ -37,10 +41,13 @@ class Bot:
     def _count_state(self, mirror: object) -> None:
         self.stats.states += 1
 
-    async def play(self, until: float, tick_rate: int) -> None:
-        """Send one input per tick and a ping per second until ``until`` (monotonic)."""
+    async def play(self, until: float, tick_rate: int | None = None) -> None:
+        """Send ``tick_rate`` inputs a second (default: one per tick of the room) and a ping
+        per second until ``until`` (monotonic)."""
+        if self.client.room is None:
+            return
         loop = asyncio.get_running_loop()
-        dt = 1.0 / tick_rate
+        dt = 1.0 / (tick_rate or self.client.room["tick_rate"])
         next_input = next_ping = loop.time()
         while loop.time() < until and self.client.connected and self.client.mirror:
             now = loop.time()
@@ -63,42 +70,44 @@ class Bot:
             self.stats.lost_sync += 1
 
 
+def _failed(bot: Bot, error: TickwireError) -> None:
+    print(f"{bot.client.name}: {error}", file=sys.stderr)
+    bot.stats.failures[error.code] += 1
+
+
 async def _connect(bot: Bot, url: str, gate: asyncio.Semaphore) -> bool:
     async with gate:
         try:
             await bot.client.connect(url)
         except TickwireError as error:
-            print(f"{bot.client.name}: {error}", file=sys.stderr)
-            bot.stats.failed += 1
+            _failed(bot, error)
             return False
     bot.stats.connected += 1
     return True
 
 
-async def _fill_room(bots: list[Bot], args: argparse.Namespace, gate: asyncio.Semaphore
-                     ) -> list[Bot]:
+async def _fill_room(bots: list[Bot], args: argparse.Namespace, gate: asyncio.Semaphore,
+                     pacer: Pacer) -> list[Bot]:
     """Host creates the room, the rest join by code. Returns the bots that got in."""
     host, guests = bots[0], bots[1:]
     if not await _connect(host, args.url, gate):
         return []
-    settings = {"npcs": args.npcs}
+    settings = {} if args.npcs is None else {"npcs": args.npcs}
     try:
-        joined = await host.client.create_room(public=args.public, max_players=len(bots),
-                                               settings=settings)
+        joined = await pacer.attempt(lambda: host.client.create_room(
+            public=args.public, max_players=len(bots), settings=settings))
         await host.client.start()
     except TickwireError as error:
-        print(f"{host.client.name}: {error}", file=sys.stderr)
-        host.stats.failed += 1
+        _failed(host, error)
         return []
 
     async def join(guest: Bot) -> Bot | None:
         if not await _connect(guest, args.url, gate):
             return None
         try:
-            await guest.client.join(code=joined.code)
+            await pacer.attempt(lambda: guest.client.join(code=joined.code))
         except TickwireError as error:
-            print(f"{guest.client.name}: {error}", file=sys.stderr)
-            guest.stats.failed += 1
+            _failed(guest, error)
             return None
         return guest
 
@@ -124,10 +133,12 @@ async def run(args: argparse.Namespace) -> BotStats:
         for r in range(args.rooms)
     ]
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
+    pacer = Pacer(args.patience)
     reporter = asyncio.create_task(_report(stats, args.report_every))
     seated: list[Bot] = []
     try:
-        for bots in await asyncio.gather(*(_fill_room(room, args, gate) for room in rooms)):
+        for bots in await asyncio.gather(*(_fill_room(room, args, gate, pacer)
+                                           for room in rooms)):
             seated.extend(bots)
         until = asyncio.get_running_loop().time() + args.duration
         stats.started = time.monotonic()
@@ -156,9 +167,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--per-room", type=int, default=6, help="bots per room")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of play")
     parser.add_argument("--behaviour", choices=[*BEHAVIOURS, "mixed"], default="mixed")
-    parser.add_argument("--npcs", type=int, default=6, help="drones per room")
-    parser.add_argument("--tick-rate", type=int, default=20, help="inputs per second per bot")
+    parser.add_argument("--npcs", type=int, default=None,
+                        help="drones per room (default: the arena's own default)")
+    parser.add_argument("--tick-rate", type=int, default=None,
+                        help="inputs per second per bot (default: the room's tick rate)")
     parser.add_argument("--public", action="store_true", help="list the rooms publicly")
+    parser.add_argument("--patience", type=float, default=120.0,
+                        help="seconds a bot waits for the server's limits to let it in")
     parser.add_argument("--report-every", type=float, default=1.0, help="seconds per line")
     parser.add_argument("--seed", type=int, default=None, help="random seed")
     args = parser.parse_args(argv)
@@ -174,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     stats = asyncio.run(run(args))
     print(stats.summary(), flush=True)
-    return 1 if stats.failed or stats.lost_sync or stats.connected < stats.wanted else 0
+    return 1 if stats.failures or stats.lost_sync or stats.connected < stats.wanted else 0
 
 
 if __name__ == "__main__":

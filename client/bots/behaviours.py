@@ -7,8 +7,11 @@ import random
 from typing import Any, Protocol
 
 from client.mirror import StateMirror
+from shared.games.arena import RULES
 
-SHIP, DRONE = 0, 1
+SHIP, DRONE = RULES.kinds["ship"], RULES.kinds["drone"]
+CENTRE = RULES.world / 2
+EDGE = 60.0  # a wandering bot this close to a wall turns towards the centre
 FIRE_RANGE = 350.0
 
 
@@ -31,7 +34,7 @@ class Wander:
         if self.rng.random() < 0.05:
             self.heading += self.rng.uniform(-1.5, 1.5)
         if me is not None and _near_edge(me):
-            self.heading = math.atan2(500 - me["y"], 500 - me["x"])
+            self.heading = math.atan2(CENTRE - me["y"], CENTRE - me["x"])
         return {"dx": math.cos(self.heading), "dy": math.sin(self.heading),
                 "aim": math.remainder(self.heading, math.tau), "fire": self.rng.random() < 0.1}
 
@@ -61,7 +64,8 @@ BEHAVIOURS = {"wander": Wander, "hunter": Hunter}
 
 
 def _near_edge(me: dict[str, Any]) -> bool:
-    return not (60 < me["x"] < 940 and 60 < me["y"] < 940)
+    far = RULES.world - EDGE
+    return not (EDGE < me["x"] < far and EDGE < me["y"] < far)
 
 
 def _nearest(mirror: StateMirror, me: dict[str, Any], kind: int) -> dict[str, Any] | None:

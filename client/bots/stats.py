@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 from shared.wire import TickwirePacket
@@ -34,7 +35,7 @@ class BotStats:
 
     wanted: int
     connected: int = 0
-    failed: int = 0
+    failures: Counter[str] = field(default_factory=Counter)  # bots that could not play, by why
     lost_sync: int = 0
     inputs: int = 0
     states: int = 0
@@ -66,8 +67,10 @@ class BotStats:
         """The closing line."""
         duration = max(self.elapsed, 1e-9)
         received = CountingPacket.received_bytes
+        reasons = ", ".join(f"{code} {count}" for code, count in self.failures.most_common())
+        failed = f"{self.failures.total()} failed" + (f" ({reasons})" if reasons else "")
         return (
-            f"summary: bots {self.connected}/{self.wanted} connected, {self.failed} failed,"
+            f"summary: bots {self.connected}/{self.wanted} connected, {failed},"
             f" {self.lost_sync} lost sync, {self.resyncs} resyncs | {duration:.1f}s"
             f" | inputs {self.inputs} ({self.inputs / duration:.0f}/s)"
             f" | states {self.states} ({self.states / duration:.0f}/s)"

@@ -1,19 +1,23 @@
 """The reference game: a top-down arena.
 
 Players steer a ship, aim and shoot. Bullets damage ships and the wandering drones; a kill
-scores a point. The host starts a round; the first to ``score_limit`` (or the best score when
-``time_limit`` runs out) wins, and a new round starts after a short pause.
+scores a point and is announced to the room for its kill feed (message ``kill``). The host
+starts a round; the first to ``score_limit`` (or the best score when ``time_limit`` runs out)
+wins, and a new round starts after a short pause.
 
 Movement is per input: each input moves its ship by one tick's worth (``shared.games.arena.move``),
 from a budget that grows by one move per tick, so the browser can predict exactly and a client
-sending inputs too fast gains nothing. The ``bench`` mode reproduces the benchmark scenario of
-``../shared/anchors``: no combat, ships move every tick by their latest input, drones random-walk,
-and health and score churn at fixed rates.
+sending inputs too fast gains nothing.
+
+Phases (``status()["phase"]``): ``warmup`` until the host starts, ``starting`` from the start
+until the next tick begins the round, ``playing``, and ``ended`` for a short pause before the
+next round.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from server.games.base import Game, Player
@@ -32,8 +36,7 @@ from shared.schema import (
 SHIP, DRONE, BULLET = RULES.kinds["ship"], RULES.kinds["drone"], RULES.kinds["bullet"]
 WORLD = float(RULES.world)
 MOVE_BUDGET = 3  # moves a ship may bank, to absorb input jitter
-BENCH_HP_LOSS = 0.01  # bench mode: chance per entity per tick to lose 1 hp
-BENCH_SCORE_GAIN = 0.002  # bench mode: chance per entity per tick to gain 1 point
+BULLETS_IN_FLIGHT = math.ceil(RULES.bullet_life / RULES.fire_cooldown)  # per ship, at most
 
 
 class Body:
@@ -105,17 +108,20 @@ class Arena(Game):
         InputField("fire", "bool"),
     )
     settings_schema = SettingsSchema(
-        Setting("mode", "deathmatch", choices=("deathmatch", "bench")),
         Setting("npcs", 6, 0, 64),
         Setting("score_limit", 10, 1, 100),
         Setting("time_limit", 300, 30, 3600),
     )
 
+    @classmethod
+    def max_entities(cls, settings: Mapping[str, Any], max_players: int) -> int:
+        """Ships, the drones, and the bullets every ship can have in flight at once."""
+        return max_players * (1 + BULLETS_IN_FLIGHT) + settings["npcs"]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.bench = self.settings["mode"] == "bench"
         self.ships: dict[int, Ship] = {}
-        self.phase = "bench" if self.bench else "warmup"
+        self.phase = "warmup"
         self.round_ends_tick = 0
         self.pause_left = 0.0
         self.winner = ""
@@ -127,8 +133,7 @@ class Arena(Game):
     # -- hooks -------------------------------------------------------------------------------
 
     def start(self) -> None:
-        if not self.bench:
-            self.phase = "starting"
+        self.phase = "starting"
 
     def join(self, player: Player) -> None:
         x, y = self._random_spot()
@@ -152,7 +157,7 @@ class Arena(Game):
             return
         ship.dx, ship.dy = values["dx"], values["dy"]
         ship.fire = values["fire"]
-        if self.bench or ship.respawn_in > 0:
+        if ship.respawn_in > 0:
             return
         ship.angle = values["aim"]
         if ship.budget > 0 and self.phase != "ended":
@@ -161,9 +166,6 @@ class Arena(Game):
 
     def step(self, tick: int) -> None:
         dt = self.dt
-        if self.bench:
-            self._step_bench(dt)
-            return
         if self.phase == "starting":
             self._new_round(tick)
         if self.phase == "ended":
@@ -268,6 +270,9 @@ class Arena(Game):
         if target.hp > 0:
             return
         shooter = self.ships.get(shooter_id)
+        self.broadcast("kill", {"killer": shooter.name if shooter else None,
+                                "killer_id": shooter_id, "victim": target.name,
+                                "victim_id": target_id})
         if shooter is not None and self.phase == "playing":
             shooter.score += 1
             if shooter.score >= self.settings["score_limit"]:
@@ -277,21 +282,3 @@ class Arena(Game):
         else:
             target.x, target.y = self._random_spot()
             target.hp = RULES.npc_hp
-
-    def _step_bench(self, dt: float) -> None:
-        rng = self.rng.random
-        walk = self._walk
-        speed = RULES.player_speed * dt
-        distance = RULES.npc_speed * dt
-        for body in self.entities.values():
-            if body.kind == SHIP:
-                x, y = body.x + body.dx * speed, body.y + body.dy * speed
-                if not (0.0 <= x <= WORLD and 0.0 <= y <= WORLD):
-                    x, y = clamp(x), clamp(y)
-                body.x, body.y = x, y
-            else:
-                walk(body, distance)
-            if rng() < BENCH_HP_LOSS:
-                body.hp = body.hp - 1 if body.hp > 1 else RULES.player_hp
-            if rng() < BENCH_SCORE_GAIN:
-                body.score += 1

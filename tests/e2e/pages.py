@@ -13,7 +13,7 @@ ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
 async def in_room(page: Page) -> dict:
     """Wait until the page shows a room with a synced mirror; returns the room info."""
     await page.wait_for_function(
-        "window.__tickwire.screen === 'room' && window.__tickwire.client.mirror?.synced")
+        "() => window.__tickwire.screen === 'room' && window.__tickwire.client.mirror?.synced")
     return await page.evaluate("window.__tickwire.client.room")
 
 

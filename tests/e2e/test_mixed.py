@@ -11,6 +11,7 @@ import random
 import pytest
 
 from client.bots.behaviours import Wander
+from shared.games.arena import RULES
 from tests.e2e.pages import ARTIFACTS, entity, in_room, join_with_code, player_id, screenshot
 
 pytestmark = pytest.mark.e2e
@@ -51,7 +52,7 @@ async def test_browser_player_and_bots_share_a_room(open_page, connect):
         page = await open_page("Human")
         await join_with_code(page, joined.code)
         await in_room(page)
-        await page.wait_for_function("document.querySelectorAll('.scores li').length === 9")
+        await page.wait_for_function("() => document.querySelectorAll('.scores li').length === 9")
         for index in range(BOTS):
             await page.locator(".scores li", has_text=f"bot{index}").wait_for()
 
@@ -64,7 +65,7 @@ async def test_browser_player_and_bots_share_a_room(open_page, connect):
         me = await player_id(page)
         await bots[0].wait_until(lambda m: m.entity(me) is not None)
         start = bots[0].mirror.entity(me)
-        key = "ArrowDown" if start["y"] < 500 else "ArrowUp"
+        key = "ArrowDown" if start["y"] < RULES.world / 2 else "ArrowUp"
         await page.keyboard.down(key)
         try:  # the page's moves show to the bots
             await bots[0].wait_until(lambda m: abs(m.entity(me)["y"] - start["y"]) >= 30)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from shared.games.arena import RULES
 from tests.e2e.pages import (
     create_private_room,
     entity,
@@ -33,7 +34,7 @@ async def test_join_by_code_and_see_the_other_player_move(open_page):
     alice_id = await player_id(alice)
     await bob.wait_for_function("(id) => window.__tickwire.entity(id) !== null", arg=alice_id)
     start = await entity(bob, alice_id)
-    key = "ArrowRight" if start["x"] < 500 else "ArrowLeft"
+    key = "ArrowRight" if start["x"] < RULES.world / 2 else "ArrowLeft"
     await alice.keyboard.down(key)
     try:
         await bob.wait_for_function(
@@ -50,7 +51,7 @@ async def test_join_by_code_and_see_the_other_player_move(open_page):
     assert await bob.is_hidden("text=Start round")  # only the host may start
     await alice.click("text=Start round")
     await bob.wait_for_function(  # the round clock runs on the other page too
-        r"/^\d+:\d\d$/.test(document.querySelector('.banner').textContent)")
+        r"() => /^\d+:\d\d$/.test(document.querySelector('.banner').textContent)")
     await screenshot(bob, "private-room-two-players")
 
 
@@ -77,7 +78,7 @@ async def test_unknown_code_and_bad_name_are_explained_in_the_page(open_page):
     await page.fill("#name", "<img src=x>")
     await page.click("#quick-play")
     await page.wait_for_function(
-        "document.querySelector('#lobby-error').textContent.includes('Display names')")
+        "() => document.querySelector('#lobby-error').textContent.includes('Display names')")
     assert await page.evaluate("window.__tickwire.screen") == "lobby"
 
 
@@ -87,7 +88,7 @@ async def test_a_full_room_is_explained_in_the_page(open_page, connect):
     page = await open_page("Late")
     await join_with_code(page, joined.code)
     await page.wait_for_function(
-        "document.querySelector('#lobby-error').textContent.includes('full')")
+        "() => document.querySelector('#lobby-error').textContent.includes('full')")
 
 
 async def test_leave_returns_to_the_lobby(open_page):
@@ -117,5 +118,6 @@ async def test_a_kicked_player_is_told_in_the_lobby(open_page, connect):
     await in_room(page)
     await host.kick(await player_id(page))
     await page.wait_for_function(
-        "document.querySelector('#lobby-error').textContent.includes('removed from the room')")
+        "() => document.querySelector('#lobby-error').textContent"
+        ".includes('removed from the room')")
     assert await page.evaluate("window.__tickwire.screen") == "lobby"

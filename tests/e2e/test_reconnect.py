@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from shared.games.arena import RULES
 from tests.conftest import config_with
 from tests.e2e.pages import create_private_room, entity, in_room, player_id, screenshot
 
@@ -33,7 +34,7 @@ async def test_a_dropped_connection_resumes_the_same_seat(open_page, connect):
     assert await player_id(page) == me
 
     start = await entity(page, me)
-    key = "ArrowRight" if start["x"] < 500 else "ArrowLeft"
+    key = "ArrowRight" if start["x"] < RULES.world / 2 else "ArrowLeft"
     await page.keyboard.down(key)
     try:  # inputs after the resume are taken: the other player sees the ship move
         await friend.wait_until(lambda m: abs(m.entity(me)["x"] - start["x"]) >= 30)

@@ -14,4 +14,5 @@ async def test_a_tick_gap_is_mended_with_a_keyframe(open_page):
     await create_private_room(page)
     await page.evaluate("window.__tickwire.client.mirror.tick -= 3")  # as if 3 ticks were lost
     await page.wait_for_function(
-        "window.__tickwire.client.mirror.gaps === 1 && window.__tickwire.client.mirror.synced")
+        "() => window.__tickwire.client.mirror.gaps === 1"
+        " && window.__tickwire.client.mirror.synced")

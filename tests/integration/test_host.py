@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from shared.games.arena import RULES
 from tests.conftest import refusal
+
+SHIP, DRONE = RULES.kinds["ship"], RULES.kinds["drone"]
 
 
 async def test_only_the_host_kicks_and_the_kicked_cannot_come_back(connect):
@@ -24,11 +27,11 @@ async def test_only_the_host_kicks_and_the_kicked_cannot_come_back(connect):
 async def test_settings_change_before_the_start_only(connect):
     host = await connect("host")
     await host.create_room(settings={"npcs": 2})
-    drones = await host.wait_until(lambda m: _count(m, kind=1) == 2)
+    drones = await host.wait_until(lambda m: _count(m, DRONE) == 2)
     assert drones.tick > 0
     room = await host.change_settings(npcs=5, score_limit=3)
     assert room["settings"]["npcs"] == 5 and room["settings"]["score_limit"] == 3
-    await host.wait_until(lambda m: _count(m, kind=1) == 5 and _count(m, kind=0) == 1)
+    await host.wait_until(lambda m: _count(m, DRONE) == 5 and _count(m, SHIP) == 1)
     assert (await refusal(host.change_settings(npcs=500))).code == "bad_settings"
     room = await host.start()
     assert room["started"]

@@ -33,13 +33,13 @@ async def test_rooms_beyond_the_limits_are_refused(connect):
 
 
 async def test_only_configured_origins_may_connect_from_a_browser(tickwire):
-    handshake = tickwire.url + "/socket.io/?EIO=4&transport=polling"
+    handshake = tickwire.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
     async with aiohttp.ClientSession() as http:
-        async with http.get(handshake, headers={"Origin": "https://evil.example"}) as refused:
-            assert refused.status == 400
-        async with http.get(handshake, headers={"Origin": "https://game.example"}) as allowed:
-            assert allowed.status == 200
-            assert allowed.headers["Access-Control-Allow-Origin"] == "https://game.example"
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await http.ws_connect(handshake, origin="https://evil.example")
+        assert refused.value.status == 400
+        async with http.ws_connect(handshake, origin="https://game.example") as allowed:
+            assert (await allowed.receive_str()).startswith("0")  # the Engine.IO OPEN
 
 
 async def test_a_message_beyond_the_transport_limit_closes_only_that_connection(tickwire,

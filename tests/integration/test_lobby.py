@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import aiohttp
+import pytest
 
 from server.lobby import RoomRequest
-from shared.protocol import VERSION
+from shared.games.arena import RULES
+from shared.protocol import DEFAULTS, VERSION
 from tests.conftest import refusal
 
 
@@ -55,7 +57,7 @@ async def test_private_rooms_stay_out_of_the_public_listing(connect):
     assert public.room["id"] in listed
     assert private.room["id"] not in listed
     assert listed[public.room["id"]]["players"] == 1
-    assert listed[public.room["id"]]["max_players"] == 8
+    assert listed[public.room["id"]]["max_players"] == DEFAULTS.max_players
 
 
 async def test_quick_join_fills_a_public_room_then_opens_another(connect):
@@ -124,26 +126,28 @@ async def test_health_endpoint(tickwire):
 
 
 def _ships(mirror):
-    return [e for e in mirror.view().values() if e["kind"] == 0]
+    return [e for e in mirror.view().values() if e["kind"] == RULES.kinds["ship"]]
 
 
 async def test_by_default_only_the_servers_own_origin_may_connect(tickwire):
-    handshake = tickwire.url + "/socket.io/?EIO=4&transport=polling"
+    handshake = tickwire.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
     async with aiohttp.ClientSession() as http:
-        async with http.get(handshake, headers={"Origin": "https://evil.example"}) as refused:
-            assert refused.status == 400
-        async with http.get(handshake, headers={"Origin": tickwire.url}) as allowed:
-            assert allowed.status == 200
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await http.ws_connect(handshake, origin="https://evil.example")
+        assert refused.value.status == 400
+        async with http.ws_connect(handshake, origin=tickwire.url) as allowed:
+            assert (await allowed.receive_str()).startswith("0")  # the Engine.IO OPEN
 
 
 async def test_quick_join_finds_the_open_room_among_many_full_ones(tickwire, connect):
     """Regression: with more full public rooms than one listing page, quick join opened a new
     room for every player."""
     for index in range(120):
-        await tickwire.lobby.create(f"filler{index}", RoomRequest(public=True, max_players=1))
+        await tickwire.lobby.create(f"filler{index}", RoomRequest(public=True, max_players=1),
+                                    address=f"10.0.{index}.1")
     for room in list(tickwire.lobby.rooms.values()):
-        room.admit(f"seat-{room.id}", "filler", spectate=False)
-        tickwire.lobby.publish(room)
+        room.roster.admit(f"seat-{room.id}", "filler", spectate=False)  # no socket behind it
+        room.listener.listing_changed(room)
     first, second = await connect("first"), await connect("second")
     opened = await first.quick_join(max_players=2)
     joined = await second.quick_join(max_players=2)

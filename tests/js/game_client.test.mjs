@@ -2,7 +2,8 @@
 // against a stand-in connection that plays the server's side.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { move } from "../../shared/games/arena.js";
+import { KIND, move } from "../../shared/games/arena.js";
+import spec from "../../shared/protocol.json" with { type: "json" };
 import { TickwireError } from "../../client/web/src/errors.js";
 import { GameClient } from "../../client/web/src/game_client.js";
 
@@ -21,7 +22,7 @@ function welcome({ tick = 10, x = 2000, ack = 0, token = "room1.first" } = {}) {
     schema: SCHEMA,
     inputs: INPUTS,
     settings_schema: [],
-    keyframe: [tick, [[ME, x, 2000, 0, 100, 0, 0, "me"]], [ME, ack]],
+    keyframe: [tick, [[ME, x, 2000, 0, 100, 0, KIND.SHIP, "me"]], [ME, ack]],
   };
 }
 
@@ -95,7 +96,7 @@ test("a tick gap asks for one keyframe and the mirror recovers from it", async (
   connection.emit("s", [14, [1, 1, ME, 4]]);
   const sync = connection.take("sync");
   assert.equal(connection.pending.filter((r) => r.event === "sync").length, 0);
-  sync.reply({ ok: true, keyframe: [20, [[ME, 2100, 2000, 0, 100, 0, 0, "me"]], [ME, 0]] });
+  sync.reply({ ok: true, keyframe: [20, [[ME, 2100, 2000, 0, 100, 0, KIND.SHIP, "me"]], [ME, 0]] });
   connection.emit("s", [21, [1, 1, ME, 4]]);
   assert.equal(client.mirror.tick, 21);
   assert.equal(client.me().x, 526);
@@ -151,4 +152,44 @@ test("a refused resume ends the seat with the server's reason", async () => {
   assert.equal(client.room, null);
   assert.equal(closed[0].code, "seat_expired");
   assert.match(closed[0].message, /seat was released/);
+});
+
+test("create and quick play ask for protocol.json's default game and room sizes", async () => {
+  const connection = new FakeConnection();
+  const client = new GameClient(connection);
+  const { game, max_players, max_spectators } = spec.defaults;
+  const creating = client.create({ public: false });
+  const create = connection.take("create");
+  assert.deepEqual(create.payload, { game, max_players, max_spectators, settings: {}, public: false });
+  create.reply(welcome());
+  await creating;
+  await leave({ connection, client });
+  const playing = client.quickPlay();
+  const quick = connection.take("quick");
+  assert.deepEqual(quick.payload, { game, settings: {}, max_players });
+  quick.reply(welcome());
+  await playing;
+  await leave({ connection, client });
+});
+
+test("game messages reach onMessage while seated; malformed ones are ignored", async () => {
+  const connection = new FakeConnection();
+  const client = new GameClient(connection);
+  const received = [];
+  client.onMessage = (kind, payload) => received.push([kind, payload]);
+  connection.emit("m", ["kill", { victim: "early" }]); // not in a room yet
+  const joining = client.join("abc234");
+  connection.take("join").reply(welcome());
+  await joining;
+  const kill = { killer: "me", killer_id: ME, victim: "drone1", victim_id: 3 };
+  connection.emit("m", ["kill", kill]);
+  connection.emit("m", ["cue"]);
+  connection.emit("m", [7, "not a kind"]);
+  connection.emit("m", { kind: "kill" });
+  connection.emit("m", ["cue", null, "extra"]);
+  connection.emit("m", ["cue", null]);
+  assert.deepEqual(received, [["kill", kill], ["cue", null]]);
+  await leave({ connection, client });
+  connection.emit("m", ["kill", kill]);
+  assert.equal(received.length, 2);
 });

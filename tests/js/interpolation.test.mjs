@@ -1,12 +1,13 @@
 // Interpolation of remote entities: smooth 60 fps frames from 20 Hz states, drawn ~2 ticks behind.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { KIND, RULES } from "../../shared/games/arena.js";
 import { Interpolator, lerpAngle, ServerClock } from "../../client/web/src/interpolation.js";
 
 const TICK_RATE = 20;
 const TICK_MS = 1000 / TICK_RATE;
 const FRAME_MS = 1000 / 60;
-const SPEED = 7.5; // world units per tick, a ship at full speed
+const SPEED = RULES.player_speed / TICK_RATE; // world units per tick, a ship at full speed
 
 /** A pseudo-random generator with a fixed seed, so failures repeat. */
 function seeded(seed) {
@@ -33,7 +34,7 @@ function drive({ ticks = 60, jitter = () => 0, latency = 30 } = {}) {
   for (let now = TICK_MS * 4; now < ticks * TICK_MS; now += FRAME_MS) {
     while (next < arrivals.length && arrivals[next].at <= now) {
       const { tick, at } = arrivals[next++];
-      const ship = { x: tick * SPEED, y: 500, angle: 0, hp: 100, kind: 0, name: "a" };
+      const ship = { x: tick * SPEED, y: 500, angle: 0, hp: 100, kind: KIND.SHIP, name: "a" };
       interpolator.push(tick, new Map([[1, ship]]), at);
     }
     frames.push({ now, x: interpolator.sample(now).get(1)?.x });
@@ -71,7 +72,7 @@ test("a late burst after a stall catches up without rewinding", () => {
 
 test("spawned entities appear at their tick and removed ones vanish after theirs", () => {
   const interpolator = new Interpolator({ tickRate: TICK_RATE });
-  const body = { x: 0, y: 0, angle: 0, hp: 1, kind: 2, name: "" };
+  const body = { x: 0, y: 0, angle: 0, hp: 1, kind: KIND.BULLET, name: "" };
   interpolator.push(1, new Map([[1, body]]), 0);
   interpolator.push(2, new Map([[1, body], [2, body]]), TICK_MS);
   interpolator.push(3, new Map([[2, body]]), 2 * TICK_MS);
@@ -83,7 +84,7 @@ test("spawned entities appear at their tick and removed ones vanish after theirs
 
 test("a jump (respawn) is not slid across the map", () => {
   const interpolator = new Interpolator({ tickRate: TICK_RATE });
-  const at = (x) => new Map([[1, { x, y: 0, angle: 0, hp: 1, kind: 0, name: "" }]]);
+  const at = (x) => new Map([[1, { x, y: 0, angle: 0, hp: 1, kind: KIND.SHIP, name: "" }]]);
   interpolator.push(1, at(10), 0);
   interpolator.push(2, at(900), TICK_MS);
   assert.equal(interpolator.sample(2.5 * TICK_MS).get(1).x, 10);

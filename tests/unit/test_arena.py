@@ -6,7 +6,7 @@ import itertools
 import math
 import random
 
-from server.games.arena import DRONE, MOVE_BUDGET, SHIP, Arena
+from server.games.arena import MOVE_BUDGET, Arena
 from server.games.base import Player
 from shared.games.arena import RULES, move
 
@@ -98,17 +98,27 @@ def test_warmup_kills_do_not_score():
     assert arena.ships[2].hp == 0 and arena.ships[1].score == 0
 
 
-def test_bench_mode_moves_every_ship_every_tick_and_churns():
-    arena = make_arena(mode="bench", npcs=16)
-    players = [Player(i, f"p{i}") for i in range(1, 9)]
-    for player in players:
-        arena.join(player)
-        arena.apply(player, stick(dx=0.6, dy=-0.8))
-    before = {eid: (body.x, body.y) for eid, body in arena.entities.items()}
-    for tick in range(1, 401):
+class Recorder:
+    """A message sink that keeps what the game broadcast."""
+
+    def __init__(self) -> None:
+        self.broadcasts: list[tuple[str, object]] = []
+
+    def send(self, player_id, kind, payload=None):
+        raise AssertionError("the arena only broadcasts")
+
+    def broadcast(self, kind, payload=None):
+        self.broadcasts.append((kind, payload))
+
+
+def test_a_kill_and_only_a_kill_is_announced_for_the_kill_feed():
+    arena, ann = duel(score_limit=5)
+    recorder = arena.messages = Recorder()
+    for tick in range(2, 200):
+        arena.apply(ann, stick(fire=True))
         arena.step(tick)
-    after = {eid: (body.x, body.y) for eid, body in arena.entities.items()}
-    assert all(before[eid] != after[eid] for eid in before)
-    assert any(body.hp < RULES.player_hp for body in arena.entities.values())
-    assert arena.status()["phase"] == "bench"
-    assert all(body.kind in (SHIP, DRONE) for body in arena.entities.values())
+        if recorder.broadcasts:
+            break
+    assert arena.ships[2].hp == 0  # the hits before the last one were not announced
+    assert recorder.broadcasts == [
+        ("kill", {"killer": "ann", "killer_id": 1, "victim": "bob", "victim_id": 2})]

@@ -7,7 +7,7 @@ import os
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.fastlane import FrameSplitter, frame_size, unmask
+from server.net.fastlane import FrameSplitter, frame_size, unmask
 
 
 def client_frame(opcode: int, payload: bytes, fin: bool = True) -> bytes:
@@ -22,6 +22,10 @@ def client_frame(opcode: int, payload: bytes, fin: bool = True) -> bytes:
     else:
         header = bytes((first, 0x80 | 127)) + length.to_bytes(8, "big")
     return header + key + unmask(payload, key)
+
+
+def no_violation() -> None:
+    raise AssertionError("no frame here breaks the protocol")
 
 
 class RecordingParser:
@@ -60,7 +64,8 @@ def test_every_frame_is_handled_or_passed_on_once_in_order(frames, cuts, accept)
         return False
 
     # idle until something was passed on: later frames must then wait their turn too
-    splitter = FrameSplitter(parser, idle=lambda: not parser.received, dispatch=dispatch)
+    splitter = FrameSplitter(parser, idle=lambda: not parser.received, dispatch=dispatch,
+                             violation=no_violation)
     stream = b"".join(encoded)
     position = 0
     for cut in cuts:
@@ -86,9 +91,29 @@ def test_frame_sizes_cover_every_length_encoding():
         assert frame_size(frame[:1], 0) is None
 
 
-def test_an_unmasked_small_frame_is_left_to_aiohttp():
+def test_frames_inside_a_fragmented_message_are_left_to_aiohttp():
     parser = RecordingParser()
-    splitter = FrameSplitter(parser, idle=lambda: True, dispatch=lambda payload: True)
+    handled: list[bytes] = []
+    splitter = FrameSplitter(parser, idle=lambda: True, violation=no_violation,
+                             dispatch=lambda payload: handled.append(payload) or True)
+    opening = client_frame(2, b"first half", fin=False)
+    smuggled = client_frame(2, b"inside")  # aiohttp refuses a data frame here (1002)
+    ping = client_frame(9, b"")
+    closing = client_frame(0, b"second half")
+    after = client_frame(2, b"after")
+    splitter.feed_data(opening + smuggled + ping + closing + after)
+    assert parser.received == opening + smuggled + ping + closing
+    assert handled == [b"after"]
+
+
+def test_an_unmasked_frame_is_a_violation_and_ends_parsing():
+    parser = RecordingParser()
+    violations: list[bool] = []
+    splitter = FrameSplitter(parser, idle=lambda: True, dispatch=lambda payload: True,
+                             violation=lambda: violations.append(True))
+    masked = client_frame(2, b"ok")
     unmasked = bytes((0x82, 3)) + b"abc"
-    splitter.feed_data(unmasked)
-    assert parser.received == unmasked
+    assert splitter.feed_data(unmasked + masked) == (True, b"")
+    assert splitter.feed_data(masked) == (True, b"")
+    assert violations == [True]
+    assert parser.received == b""

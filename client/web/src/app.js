@@ -19,7 +19,7 @@ export class App {
     this.screen = null;
     this.lobby = new Lobby(root, {
       quickPlay: (name) => this.#play(name, (client) => client.quickPlay()),
-      create: (name) => this.#play(name, (client) => client.create({ public: false, max_players: 8, max_spectators: 8, settings: {} })),
+      create: (name) => this.#play(name, (client) => client.create({ public: false })),
       join: (name, code, spectate) => this.#play(name, (client) => client.join(code, spectate)),
     });
     window.addEventListener("popstate", () => {
@@ -63,6 +63,7 @@ export class App {
     client.onLink = (state) => this.screen?.hud.showLink(state);
     client.onClosed = (error) => this.#toLobby(error.message);
     client.onNotice = (error) => this.screen?.hud.notify(error.message);
+    client.onMessage = (kind, payload) => this.screen?.message(kind, payload);
     this.client = client;
     return client;
   }

@@ -3,7 +3,7 @@
  * gap, interpolation of remote entities, prediction of your own ship, inputs, ping, and
  * resuming the seat after a dropped connection. The browser twin of client/connection.py.
  */
-import { EVENTS } from "../../../shared/protocol.js";
+import { DEFAULTS, EVENTS } from "../../../shared/protocol.js";
 import { EntitySchema } from "../../../shared/schema.js";
 import { move } from "../../../shared/games/arena.js";
 import { TickwireError } from "./errors.js";
@@ -14,14 +14,15 @@ import { Predictor } from "./prediction.js";
 const PING_EVERY_MS = 2000;
 const FIRST_PING_MS = 500; // once the room screen is up, so the page is not busy
 const RESUME_GIVE_UP_MS = 30000; // beyond the server's seat grace: stop trying
-const FROZEN_PHASES = new Set(["ended", "bench"]); // phases in which inputs move no ship
+const FROZEN_PHASES = new Set(["ended"]); // phases in which inputs move no ship
 
 /**
  * The game side of one connection, in at most one room at a time.
  *
  * Callbacks the screens set: `onRoom(info)` when the room info changes, `onLink(state)` with
  * "online" or "reconnecting", `onClosed(error)` when the seat is gone for good (room closed,
- * kicked, seat expired), `onNotice(error)` for errors worth showing that end nothing.
+ * kicked, seat expired), `onNotice(error)` for errors worth showing that end nothing, and
+ * `onMessage(kind, payload)` for each one-off message from the game (the arena's kill feed).
  */
 export class GameClient {
   /** `connection`: an open Connection. */
@@ -37,6 +38,7 @@ export class GameClient {
     this.onLink = () => {};
     this.onClosed = () => {};
     this.onNotice = () => {};
+    this.onMessage = () => {};
     this.#listen();
   }
 
@@ -52,9 +54,13 @@ export class GameClient {
     return this.room !== null && this.playerId === null;
   }
 
-  /** Create a room (`options` as the `create` request) and sit in it as its host. */
+  /**
+   * Create a room (`options` as the `create` request; game and sizes default to the protocol's
+   * `defaults`) and sit in it as its host.
+   */
   create(options) {
-    return this.#enter(EVENTS.create, { game: "arena", ...options });
+    const { game, max_players, max_spectators } = DEFAULTS;
+    return this.#enter(EVENTS.create, { game, max_players, max_spectators, settings: {}, ...options });
   }
 
   /** Join by code (any case, spaces ignored) as a player, or as a spectator. */
@@ -64,7 +70,7 @@ export class GameClient {
 
   /** Join the fullest public room with a free seat, or open one. */
   quickPlay() {
-    return this.#enter(EVENTS.quick_join, { game: "arena", settings: {}, max_players: 8 });
+    return this.#enter(EVENTS.quick_join, { game: DEFAULTS.game, settings: {}, max_players: DEFAULTS.max_players });
   }
 
   /** Leave the room; the seat is released at once. */
@@ -135,7 +141,6 @@ export class GameClient {
   #listen() {
     const on = (event, handler) => this.connection.on(event, handler);
     on(EVENTS.state, (message) => this.#onState(message));
-    on(EVENTS.keyframe, (message) => this.#loadKeyframe(message));
     on(EVENTS.room, (info) => {
       if (this.room === null) return;
       this.room = info;
@@ -143,6 +148,10 @@ export class GameClient {
     });
     on(EVENTS.closed, (reason) => {
       if (this.room !== null) this.#close(new TickwireError(reason?.code ?? "room_closed", reason?.message));
+    });
+    on(EVENTS.message, (message) => {
+      if (this.room === null || !Array.isArray(message) || message.length !== 2) return;
+      if (typeof message[0] === "string") this.onMessage(message[0], message[1]);
     });
     on(EVENTS.error, (error) => this.onNotice(new TickwireError(error?.code, error?.message)));
     on(EVENTS.bye, (reason) => this.onNotice(new TickwireError(reason?.code ?? "shutting_down", reason?.message)));

@@ -59,6 +59,11 @@ export class GameScreen {
     this.hud.showRoom(this.client.room, this.client.playerId);
   }
 
+  /** A one-off message from the game: the arena's `kill` goes to the kill feed. */
+  message(kind, payload) {
+    if (kind === "kill") this.hud.showKill(payload);
+  }
+
   /** Stop drawing and listening; remove the screen. */
   dispose() {
     cancelAnimationFrame(this.#animation);

@@ -1,13 +1,15 @@
 /**
  * The in-game overlay: room code with a copy button, round banner and timer, scoreboard,
- * ping and frame rate, connection state, and the Leave (and host's Start) buttons. Names are
- * only ever set as text.
+ * kill feed, ping and frame rate, connection state, and the Leave (and host's Start) buttons.
+ * Names are only ever set as text.
  */
 import { KIND } from "../../../shared/games/arena.js";
 import { el, fill } from "./dom.js";
 import { playerColor } from "./render.js";
 
 const NOTICE_MS = 4000;
+const KILL_FEED_LINES = 5;
+const KILL_FEED_MS = 6000; // a line's life; its fade-out (style.css) lasts as long
 
 /** Builds the overlay inside `root`; `actions` gives `leave()` and `start()`. */
 export class Hud {
@@ -27,6 +29,7 @@ export class Hud {
       el("span", { className: "spinner" }), "Connection lost — reconnecting…");
     this.status = el("div", { className: "center-status" });
     this.notices = el("div", { className: "notices", attrs: { "aria-live": "polite" } });
+    this.kills = el("ol", { className: "kill-feed", attrs: { "aria-live": "polite" } });
     this.hint = el("div", { className: "hint" }, "WASD / arrows to move · mouse to aim · click or Space to fire");
     this.spectating = el("span", { className: "tag spectating", hidden: true }, "Spectating");
     const leave = el("button", { className: "ghost", type: "button", id: "leave", onclick: () => actions.leave() }, "Leave");
@@ -36,7 +39,7 @@ export class Hud {
       el("div", { className: "hud-top-right" }, this.ping, this.fps, this.spectating),
       el("div", { className: "hud-right panel" }, el("h3", {}, "Scoreboard"), this.scores),
       el("div", { className: "hud-bottom-left" }, leave, this.hint),
-      this.status, this.link, this.notices);
+      this.kills, this.status, this.link, this.notices);
     root.append(this.node);
   }
 
@@ -85,6 +88,24 @@ export class Hud {
     setTimeout(() => notice.remove(), NOTICE_MS);
   }
 
+  /**
+   * A line in the kill feed for the arena's `kill` message `{killer, killer_id, victim,
+   * victim_id}` (`killer` is null when the shooter has left). The newest of the last few
+   * lines is at the bottom; each fades out.
+   */
+  showKill(payload) {
+    const { killer, killer_id: killerId, victim } = payload ?? {};
+    if (typeof victim !== "string") return;
+    const line = el("li", { style: `animation-duration:${KILL_FEED_MS}ms` },
+      el("span", { className: "killer", style: Number.isInteger(killerId) ? `color:${playerColor(killerId)}` : "" },
+        typeof killer === "string" ? killer : "?"),
+      el("span", { className: "verb" }, " destroyed "),
+      el("span", { className: "victim" }, victim));
+    this.kills.append(line);
+    while (this.kills.children.length > KILL_FEED_LINES) this.kills.firstElementChild.remove();
+    setTimeout(() => line.remove(), KILL_FEED_MS);
+  }
+
   #scoreboard(room, entities) {
     const rows = room.players.map((p) => {
       const ship = entities.get(p.id);
@@ -120,10 +141,11 @@ async function copy(text, button) {
   }, 1500);
 }
 
-/** The round's headline: warm-up, time left, or who won. */
-function banner(room, tick) {
+/** The round's headline: warm-up, starting, time left, or who won. */
+export function banner(room, tick) {
   const status = room.status ?? {};
-  if (status.phase === "warmup") return room.started ? "Starting…" : "Warm-up — waiting for the host to start";
+  if (status.phase === "warmup") return "Warm-up — waiting for the host to start";
+  if (status.phase === "starting") return "Starting…";
   if (status.phase === "ended") return status.winner ? `Round over — ${status.winner} wins` : "Round over";
   if (status.phase === "playing" && tick !== null) {
     const seconds = Math.max(0, Math.ceil((status.round_ends_tick - tick) / room.tick_rate));

@@ -8,7 +8,9 @@ complete, unfragmented, masked binary frame of under 126 bytes is offered to ``d
 right there, provided the reading task is idle with nothing queued (so messages keep their
 order). Everything else (text, control, fragmented, large or partial frames, and anything
 ``dispatch`` declines) is passed on, byte for byte and in order, to aiohttp's parser, which
-validates it exactly as before.
+validates it exactly as before. While a fragmented message is open every frame goes to aiohttp,
+which refuses a data frame in the middle of one. A client frame without a mask is a protocol
+violation (RFC 6455 5.1) that aiohttp lets through: the splitter reports it and stops.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+FIN = 0x80
 FIN_BINARY = 0x82
 MASKED = 0x80
+CONTROL = 0x08  # opcode bit of close, ping and pong frames
 SMALL_FRAME_LIMIT = 125  # payload lengths that fit the 7-bit length field
 SMALL_HEADER = 6  # 2 bytes + 4-byte mask
 
@@ -67,15 +71,20 @@ class FrameSplitter:
     :param parser: aiohttp's parser, which receives everything not handled here.
     :param idle: True when the reading task waits for a message and none is queued.
     :param dispatch: handles one unmasked payload; False leaves it to the normal path.
+    :param violation: called once when the client sends an unmasked frame; nothing is parsed
+        after it.
     """
 
     def __init__(self, parser: Parser, idle: Callable[[], bool],
-                 dispatch: Callable[[bytes], bool]) -> None:
+                 dispatch: Callable[[bytes], bool], violation: Callable[[], None]) -> None:
         self.parser = parser
         self.idle = idle
         self.dispatch = dispatch
+        self.violation = violation
         self._partial = b""  # the start of a small frame, or of a frame header
         self._streaming = 0  # bytes of a large frame still to pass to aiohttp
+        self._fragmented = False  # a message's first frame passed without its last one
+        self._broken = False  # an unmasked frame arrived: nothing more is parsed
 
     def feed_eof(self) -> None:
         """The connection ended."""
@@ -83,6 +92,8 @@ class FrameSplitter:
 
     def feed_data(self, data: Any) -> tuple[bool, bytes]:
         """Take bytes from the connection (same contract as aiohttp's parser)."""
+        if self._broken:
+            return True, b""
         if self._partial:
             data = self._partial + bytes(data)
             self._partial = b""
@@ -101,10 +112,15 @@ class FrameSplitter:
                                     and size <= SMALL_HEADER + SMALL_FRAME_LIMIT):
                     self._partial = data[position:]  # at most a small frame: wait for it
                     break
+                if not data[position + 1] & MASKED:
+                    self._broken = True
+                    self.violation()
+                    return True, b""
                 stop = position + size
-                if stop <= end and self._handled(data, position, stop):
+                if stop <= end and not self._fragmented and self._handled(data, position, stop):
                     position = stop
                     continue
+                self._track_fragments(data[position])
                 finished, tail = self.parser.feed_data(data[position:min(stop, end)])
                 self._streaming = max(0, stop - end)
                 position = min(stop, end)
@@ -112,10 +128,15 @@ class FrameSplitter:
                 return finished, tail
         return False, b""
 
+    def _track_fragments(self, first: int) -> None:
+        """Note whether a message stays open after a frame with first byte ``first``."""
+        if not first & CONTROL:  # control frames may come between a message's fragments
+            self._fragmented = not first & FIN
+
     def _handled(self, data: bytes, start: int, stop: int) -> bool:
         second = data[start + 1]
-        if (data[start] != FIN_BINARY or not second & MASKED
-                or (second & 0x7F) > SMALL_FRAME_LIMIT or not self.idle()):
+        if (data[start] != FIN_BINARY or (second & 0x7F) > SMALL_FRAME_LIMIT
+                or not self.idle()):
             return False
         payload_start = start + SMALL_HEADER
         return self.dispatch(unmask(data[payload_start:stop], data[start + 2:payload_start]))

@@ -9,12 +9,12 @@ is where the CPU goes. Here:
   same ``FramedPacket`` to every recipient's outbox, without tasks.
 - ``Outbox`` replaces each Engine.IO socket's send queue. Once its websocket is up it writes
   every packet synchronously as a finished frame (built once per broadcast) to the socket's
-  transport, so all packets keep their order and no writer task is needed.
-- Every outbox is bounded. When a client does not read, its transport buffer fills; past
-  ``backlog_bytes`` droppable packets (state deltas) are skipped, and the client resyncs with a
-  keyframe when it reads again (it sees a tick gap); past four times that, or when it stays
-  behind for ``stuck_seconds``, the connection is cut. Sockets without a direct websocket
-  (long-polling) keep a bounded packet queue instead.
+  transport, so all packets keep their order and no writer task is needed. Before that (the
+  Engine.IO handshake) it holds a few packets.
+- Every outbox is bounded in bytes, whatever the packet type. When a client does not read, its
+  transport buffer fills; past ``backlog_bytes`` droppable packets (state deltas) are skipped,
+  and the client resyncs with a keyframe when it reads again (it sees a tick gap); past four
+  times that, or when it stays behind for ``stuck_seconds``, the connection is cut.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
 from server.metrics import TrafficStats
+from server.net.connections import ConnectionRegistry
+from shared.compat import namespace_members
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +83,14 @@ class OutboxLimits:
 
     :param backlog_bytes: unsent bytes past which droppable packets are skipped.
     :param stuck_seconds: how long a connection may stay past that before it is cut.
-    :param queue_packets: packets a long-polling connection may have waiting.
     """
 
-    backlog_bytes: int = 256 * 1024
-    stuck_seconds: float = 10.0
-    queue_packets: int = 512
+    backlog_bytes: int
+    stuck_seconds: float
+
+
+HANDSHAKE_PACKETS = 8  # packets an outbox holds before its websocket is attached
+CLOSE_GRACE_SECONDS = 1.0  # how long a closing websocket may take before it is aborted
 
 
 class Outbox(asyncio.Queue):
@@ -109,6 +113,17 @@ class Outbox(asyncio.Queue):
             if packet is not None:
                 self._write(packet)
 
+    def abort_soon(self, grace: float = CLOSE_GRACE_SECONDS) -> None:
+        """The session is over: the transport goes within ``grace`` seconds, closed cleanly by
+        then or aborted (a client that stopped answering never completes a close)."""
+        if self.transport is not None:
+            asyncio.get_running_loop().call_later(grace, self.transport.abort)
+
+    def abort(self) -> None:
+        """Drop the transport now, unsent data and all."""
+        if self.transport is not None:
+            self.transport.abort()
+
     def put_nowait(self, packet: eio_packet.Packet | None) -> None:
         """Send ``packet``. None ends a writer task; direct sockets have none."""
         if self.transport is None:
@@ -121,8 +136,7 @@ class Outbox(asyncio.Queue):
         self.put_nowait(packet)
 
     def _enqueue(self, packet: eio_packet.Packet | None) -> None:
-        if (packet is not None and self.qsize() >= self.limits.queue_packets
-                and getattr(packet, "droppable", False)):
+        if self.qsize() >= HANDSHAKE_PACKETS:
             self.traffic.dropped_out += 1
             return
         super().put_nowait(packet)
@@ -162,14 +176,35 @@ class Outbox(asyncio.Queue):
 class FanoutManager(socketio.AsyncManager):
     """A client manager whose broadcasts cost one encode and one write per recipient.
 
+    It also tells each ``Connection`` (see ``server.net.connections``) when it joins or leaves
+    the namespace.
+
     :param traffic: counters of messages and bytes sent.
     :param droppable_events: events a slow client may miss (it resyncs afterwards).
+    :param connections: the registry of this server's connections.
     """
 
-    def __init__(self, traffic: TrafficStats, droppable_events: Iterable[str] = ()) -> None:
+    def __init__(self, traffic: TrafficStats, droppable_events: Iterable[str],
+                 connections: ConnectionRegistry) -> None:
         super().__init__()
         self.traffic = traffic
         self.droppable_events = frozenset(droppable_events)
+        self.connections = connections
+
+    async def connect(self, eio_sid: str, namespace: str) -> str:
+        """Register a connected client (python-socketio's manager verb)."""
+        sid = await super().connect(eio_sid, namespace)
+        connection = self.connections.get(self.eio_sid_from_sid(sid, namespace) or "")
+        if connection is not None:
+            connection.joined(sid)
+        return sid
+
+    async def disconnect(self, sid: str, namespace: str, **kwargs: Any) -> None:
+        """Forget a disconnected client (python-socketio's manager verb)."""
+        connection = self.connections.get(self.eio_sid_from_sid(sid, namespace) or "")
+        await super().disconnect(sid, namespace, **kwargs)
+        if connection is not None and connection.sid == sid:
+            connection.left()
 
     async def emit(self, event: str, data: Any, namespace: str, room: Any = None,
                    skip_sid: Any = None, callback: Any = None, to: Any = None,
@@ -187,8 +222,6 @@ class FanoutManager(socketio.AsyncManager):
                skip_sid: Any = None) -> None:
         """Send an event to a room (or one client, or everyone when ``room`` is None) now:
         one encode, one frame, one write per recipient."""
-        if namespace not in self.rooms:
-            return
         encoded = self.server.packet_class(
             sio_packet.EVENT, namespace=namespace, data=[event, *arguments]).encode()
         packet = FramedPacket(eio_packet.MESSAGE, encoded, event in self.droppable_events)
@@ -197,7 +230,7 @@ class FanoutManager(socketio.AsyncManager):
         sent = 0
         # one room (or one client): walk its members as they are; no copy is needed since
         # nothing joins or leaves while we send
-        members = self.rooms[namespace].get(room, {}).items() if isinstance(
+        members = namespace_members(self, namespace, room).items() if isinstance(
             room, str | None) else self.get_participants(namespace, room)
         for sid, eio_sid in members:
             socket = sockets.get(eio_sid)
