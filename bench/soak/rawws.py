@@ -106,6 +106,7 @@ class RawWebSocket:
         self.close_frame_at: float | None = None
         self.eof_at: float | None = None
         self.write_failed_at: float | None = None
+        self.connect_answers: list[dict[str, Any]] = []  # every CONNECT / CONNECT_ERROR
         self.opened_at = time.monotonic()
         self._opened = asyncio.get_running_loop().create_future()
         self._connected: asyncio.Future[dict[str, Any]] | None = None
@@ -280,8 +281,10 @@ class RawWebSocket:
         if not isinstance(packet, dict):
             return
         kind = packet.get("type")
-        if kind in (CONNECT, CONNECT_ERROR) and self._connected and not self._connected.done():
-            self._connected.set_result(packet)
+        if kind in (CONNECT, CONNECT_ERROR):
+            self.connect_answers.append(packet)
+            if self._connected is not None and not self._connected.done():
+                self._connected.set_result(packet)
         elif kind == ACK:
             answered = self._acks.get(packet.get("id"))  # type: ignore[arg-type]
             data = packet.get("data")
