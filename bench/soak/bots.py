@@ -5,8 +5,9 @@ another bot created, by its code), plays one input per tick for a random while (
 mean ``churn_seconds``), then does one of: drop its connection and resume its seat after a
 short pause (well within ``seat_grace``), leave and rejoin the same room, or quit and come
 back as a new connection. Refusals that carry ``retry_after`` (or ``rate_limited`` ones
-without it, after a second) are retried while there is time. A **lost seat** is a resume
-attempted within the seat grace that still failed.
+without it, after a second) are retried while there is time (a way into a room for 15 s at
+most; a bot refused a new room quick-joins instead). A **lost seat** is a resume attempted
+within the seat grace that still failed.
 
 Bots connect from ``addresses`` loopback addresses (127.0.1.1, 127.0.1.2, ...), a few bots
 on each, like players behind home routers: the server's per-address limits apply to them as
@@ -34,6 +35,7 @@ ACTIONS, WEIGHTS = ("drop", "leave", "quit"), (5, 3, 2)
 RESUME_DELAY = 0.3  # the shortest pause between a drop and its resume
 RAMP_SECONDS = 10.0  # bots arrive spread over this long (or a quarter of the run)
 MAX_LOST_SHOWN = 50
+ENTER_PATIENCE = 15.0  # seconds a bot keeps retrying one way into a room
 MAX_CODES = 64
 RETRIED_CODES = {"connect_failed": 0.5, "server_full": 0.5, "rate_limited": 1.0}
 
@@ -169,18 +171,25 @@ class ChurningBot:
             with contextlib.suppress(ValueError):
                 swarm.codes.remove(code)
         if roll < 0.7:
-            created = await self._retrying(lambda: client.create_room(max_players=8))
-            await client.start()
-            swarm.codes.append(created.code)
-            swarm.actions["create"] += 1
-            return
-        await self._retrying(client.quick_join)
+            try:
+                created = await self._retrying(lambda: client.create_room(max_players=8),
+                                               self._patience())
+            except TickwireError as error:  # the address or the server has rooms enough
+                if error.code not in ("rate_limited", "server_busy"):
+                    raise
+                swarm.errors[error.code] += 1
+            else:
+                await client.start()
+                swarm.codes.append(created.code)
+                swarm.actions["create"] += 1
+                return
+        await self._retrying(client.quick_join, self._patience())
         swarm.actions["quick_join"] += 1
 
     async def _join(self, code: str) -> bool:
         """Join by code; False (counted) when that room is full or gone."""
         try:
-            await self._retrying(lambda: self.client.join(code=code))
+            await self._retrying(lambda: self.client.join(code=code), self._patience())
             return True
         except TickwireError as error:
             if error.code not in ("room_full", "room_not_found"):
@@ -246,6 +255,10 @@ class ChurningBot:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.client.disconnect(), 5)
         self.client = client_from(self.name, self.address)
+
+    def _patience(self) -> float:
+        """Until when one way into a room is worth retrying."""
+        return min(self.swarm.deadline.until, time.monotonic() + ENTER_PATIENCE)
 
     async def _retrying(self, call: Callable[[], Awaitable[T]], until: float | None = None
                         ) -> T:

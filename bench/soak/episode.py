@@ -10,7 +10,10 @@ from bench.soak.rawws import CONNECT, RawWebSocket, Refused
 from shared.protocol import EVENTS
 
 GIVE_UP = 5.0  # seconds past its bound an attack goes on before it counts as survived
-EXPENSIVE_ROOM = {"tick_rate": 60, "settings": {"npcs": 64}}
+# rooms an attacker asks for, dearest first: it takes the first the server's caps allow
+ROOM_CHOICES: tuple[dict[str, Any], ...] = (
+    {"tick_rate": 60, "settings": {"npcs": 64}}, {"tick_rate": 30, "settings": {"npcs": 64}},
+    {"tick_rate": 30, "settings": {"npcs": 32}}, {"tick_rate": 20, "settings": {"npcs": 16}}, {})
 INPUT = [EVENTS.input, [1, 1.0, 0.0, 0.0, False]]
 
 
@@ -70,3 +73,22 @@ def refusal_code(answer: Any) -> str:
         inner = answer.get("data") if isinstance(answer.get("data"), dict) else answer
         return str(inner.get("code") or inner.get("message") or "refused")[:40]
     return repr(answer)[:40]
+
+
+async def costly_room(ws: RawWebSocket, start: int = 0) -> tuple[dict[str, Any], int]:
+    """Create the dearest room of ``ROOM_CHOICES`` (from ``start`` on) that the server does
+    not refuse as ``bad_settings``; returns the answer and the index of the choice it
+    answered (the next call may start there)."""
+    for index in range(start, len(ROOM_CHOICES)):
+        answer = await ws.request(EVENTS.create, ROOM_CHOICES[index])
+        if answer.get("code") != "bad_settings":
+            return answer, index
+    return answer, len(ROOM_CHOICES) - 1
+
+
+def room_words(index: int) -> str:
+    """``ROOM_CHOICES[index]`` in words."""
+    choice = ROOM_CHOICES[index]
+    if not choice:
+        return "default settings"
+    return f"{choice['tick_rate']} Hz, {choice['settings']['npcs']} NPCs"

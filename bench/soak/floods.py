@@ -7,7 +7,16 @@ import asyncio
 import time
 from typing import Any
 
-from bench.soak.episode import EXPENSIVE_ROOM, GIVE_UP, INPUT, Finding, Target, ended, refusal_code
+from bench.soak.episode import (
+    GIVE_UP,
+    INPUT,
+    Finding,
+    Target,
+    costly_room,
+    ended,
+    refusal_code,
+    room_words,
+)
 from bench.soak.rawws import (
     ACK,
     CONNECT,
@@ -93,26 +102,28 @@ async def reconnect_cycling(target: Target) -> Finding:
 
 
 async def bulk_rooms(target: Target) -> Finding:
-    """Expensive rooms (60 Hz, 64 NPCs) created in bulk from one address, each connection
-    making all it may, held for ``BULK_BOUND`` seconds. The defence is a refusal."""
+    """The dearest rooms the server's caps allow (60 Hz with 64 NPCs first), created in bulk
+    from one address, each connection making all it may, held for ``BULK_BOUND`` seconds.
+    The defence is a refusal: of a connection, or of a room for being one too many."""
     sessions: list[RawWebSocket] = []
     began = time.monotonic()
-    rooms = 0
+    rooms = choice = 0
     try:
         for _ in range(BULK_CONNECTIONS):
             try:
                 ws = await target.session()
             except Refused as refused:
                 return Finding("refused", time.monotonic() - began, BULK_BOUND,
-                               f"{rooms} rooms, then a connection refused: {refused}")
+                               f"{rooms} rooms ({room_words(choice)}), then a connection:"
+                               f" {refused}")
             sessions.append(ws)
             for made in range(ROOMS_PER_CONNECTION):
                 try:
-                    answer = await ws.request(EVENTS.create, EXPENSIVE_ROOM)
+                    answer, choice = await costly_room(ws, choice)
                 except TimeoutError:
                     return Finding("survived", None, BULK_BOUND,
-                                   f"{rooms} rooms, then the server took over {TIMEOUT:.0f} s"
-                                   " to answer a create")
+                                   f"{rooms} rooms ({room_words(choice)}), then the server"
+                                   f" took over {TIMEOUT:.0f} s to answer a create")
                 if answer.get("ok"):
                     rooms += 1
                     await ws.request(EVENTS.leave, {})
@@ -120,9 +131,11 @@ async def bulk_rooms(target: Target) -> Finding:
                     break  # this connection's own share is used up: the next one goes on
                 else:
                     return Finding("refused", time.monotonic() - began, BULK_BOUND,
-                                   f"{rooms} rooms, then {refusal_code(answer)}")
+                                   f"{rooms} rooms ({room_words(choice)}), then"
+                                   f" {refusal_code(answer)}")
         await asyncio.sleep(max(0.0, began + BULK_BOUND - time.monotonic()))
-        return Finding("survived", None, BULK_BOUND, f"{rooms} rooms, none refused")
+        return Finding("survived", None, BULK_BOUND,
+                       f"{rooms} rooms ({room_words(choice)}), none refused")
     finally:
         for ws in sessions:
             await ws.close()

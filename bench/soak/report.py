@@ -89,11 +89,12 @@ def hostile_figures(hostile: dict[str, Any]) -> dict[str, Any]:
     for outcome in outcomes:
         kind = by_kind.setdefault(outcome["kind"], {
             "runs": 0, "cut": 0, "refused": 0, "survived": 0, "broken": 0, "unfinished": 0,
-            "over_bound": 0, "bound_s": 0.0, "seconds": []})
+            "over_bound": 0, "bound_s": 0.0, "seconds": [], "last": ""})
         kind["runs"] += 1
         kind[outcome["result"]] += 1
         if outcome["result"] != "unfinished" or not kind["bound_s"]:
             kind["bound_s"] = outcome["bound"]
+            kind["last"] = f"{outcome['result']}: {outcome['detail']}"
         seconds, bound = outcome["seconds"], outcome["bound"]
         if seconds is not None:
             kind["seconds"].append(seconds)
@@ -179,7 +180,8 @@ def render(summary: dict[str, Any]) -> str:
             f" {figures['refused']:3} survived {figures['survived']:3} broken"
             f" {figures['broken']:2} unfinished {figures['unfinished']:2}"
             f" | p50 {_seconds(figures['p50_s'])} max"
-            f" {_seconds(figures['max_s'])} (bound {figures['bound_s']:.0f} s)")
+            f" {_seconds(figures['max_s'])} (bound {figures['bound_s']:.0f} s)"
+            f"\n  {'':20} last: {figures['last']}")
     problems = hostile["problems"][:MAX_PROBLEMS_SHOWN]
     lines.extend(f"  ! {line}" for line in problems)
     server = summary["server"]

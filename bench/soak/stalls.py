@@ -14,13 +14,15 @@ import aiohttp
 import msgpack
 
 from bench.soak.episode import (
-    EXPENSIVE_ROOM,
     GIVE_UP,
+    ROOM_CHOICES,
     Finding,
     Target,
+    costly_room,
     ended,
     heartbeat_bound,
     refusal_code,
+    room_words,
 )
 from bench.soak.rawws import CONNECT, EVENT, TIMEOUT, RawWebSocket, Refused
 from shared.protocol import EVENTS, VERSION
@@ -32,8 +34,8 @@ IDLE_SESSIONS = 200  # Engine.IO sessions opened at once by ``idle_sessions``
 
 
 async def polling_without_get(target: Target) -> Finding:
-    """An Engine.IO long-polling session that creates a room, then answers heartbeats but
-    never GETs what the server queues for it."""
+    """An Engine.IO long-polling session that creates a room (the dearest allowed), then
+    answers heartbeats but never GETs what the server queues for it."""
     began = time.monotonic()
     base = f"http://{target.host}:{target.port}/socket.io/?EIO=4&transport=polling"
     connector = aiohttp.TCPConnector(local_addr=(target.source, 0))
@@ -46,9 +48,11 @@ async def polling_without_get(target: Target) -> Finding:
                            f"HTTP {answer.status} to a polling handshake")
         url = f"{base}&sid={json.loads(body[1:])['sid']}"
         connect = {"type": CONNECT, "nsp": "/", "data": {"v": VERSION}}
-        create = {"type": EVENT, "nsp": "/", "data": [EVENTS.create, EXPENSIVE_ROOM], "id": 1}
+        # every choice at once, dearest first: the first the server allows makes the room
+        creates = [{"type": EVENT, "nsp": "/", "data": [EVENTS.create, choice], "id": n}
+                   for n, choice in enumerate(ROOM_CHOICES, 1)]
         posts = 2
-        await _post(http, url, "\x1e".join(_polling_binary(p) for p in (connect, create)))
+        await _post(http, url, "\x1e".join(_polling_binary(p) for p in [connect, *creates]))
         stalled = time.monotonic()
         while time.monotonic() - stalled < POLL_STALL_BOUND + GIVE_UP:
             await asyncio.sleep(0.5)
@@ -80,19 +84,16 @@ async def stalled_reader(target: Target) -> Finding:
     + 1 s of the stall."""
     ws = await target.session(receive_buffer=4096)
     try:
-        room = "a 60 Hz room with 64 NPCs"
         bound = heartbeat_bound(ws)
-        answer = await ws.request(EVENTS.create, EXPENSIVE_ROOM)
-        if not answer.get("ok"):
-            room = f"a default room ({refusal_code(answer)} to 60 Hz and 64 NPCs)"
-            answer = await ws.request(EVENTS.create, {})
+        answer, choice = await costly_room(ws)
         if not answer.get("ok"):
             return Finding("broken", None, bound, f"no room to stall in: {refusal_code(answer)}")
         ws.stop_reading()
         stalled = time.monotonic()
         while not ws.peer_closed() and time.monotonic() - stalled < bound + GIVE_UP:
             await asyncio.sleep(0.25)
-        return ended(bound, stalled, ws.cut_at, f"stopped reading in {room}")
+        return ended(bound, stalled, ws.cut_at,
+                     f"stopped reading in a room ({room_words(choice)})")
     finally:
         await ws.close()
 
