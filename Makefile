@@ -33,6 +33,7 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy server shared client
 
 # `make bench [SHAPES=S2] [ARGS=--quick]`: see bench/README.md.
 bench: setup $(BENCH_NODE)

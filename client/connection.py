@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 import socketio
@@ -264,11 +264,11 @@ class TickwireClient:
         ``m``); the latest ones are also kept in ``messages`` as ``(kind, payload)``."""
         self._message_callbacks.append(callback)
 
-    async def updates(self) -> AsyncIterator[int]:
+    async def updates(self) -> AsyncGenerator[int, None]:
         """Yield the mirror's tick now (when synced) and after each update; a slow consumer
         skips ticks rather than queueing them."""
         queue: asyncio.Queue[int] = asyncio.Queue(maxsize=1)
-        if self.mirror is not None and self.mirror.synced:
+        if self.mirror is not None and self.mirror.tick is not None:  # synced
             queue.put_nowait(self.mirror.tick)
         self._listeners.add(queue)
         try:
@@ -336,7 +336,8 @@ class TickwireClient:
 
     async def _on_connect_error(self, data: Any = None) -> None:
         if isinstance(data, dict):
-            inner = data.get("data") if isinstance(data.get("data"), dict) else data
+            nested = data.get("data")
+            inner = nested if isinstance(nested, dict) else data
             self._refusal = {"code": inner.get("code", "refused"),
                              "message": inner.get("message", str(data)),
                              "retry_after": inner.get("retry_after")}
@@ -401,7 +402,7 @@ class TickwireClient:
 
     def _notify(self) -> None:
         mirror = self.mirror
-        if mirror is None or not mirror.synced:
+        if mirror is None or mirror.tick is None:  # not synced
             return
         for callback in self._callbacks:
             callback(mirror)

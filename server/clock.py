@@ -14,6 +14,25 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
+
+
+class Cancellable(Protocol):
+    """A scheduled call (``asyncio.TimerHandle``)."""
+
+    def cancel(self) -> None:
+        """Do not make the call."""
+
+
+class Timer(Protocol):
+    """Where a clock reads the time and schedules calls: an ``asyncio`` event loop, or a
+    stand-in with the same two methods (tests use one whose time they control)."""
+
+    def time(self) -> float:
+        """Now, in seconds on a monotonic clock."""
+
+    def call_at(self, when: float, callback: Callable[[], object]) -> Cancellable:
+        """Call ``callback()`` once ``time()`` reaches ``when``."""
 
 
 @dataclass(slots=True)
@@ -34,24 +53,26 @@ class FixedStepClock:
     :param rate: steps per second.
     :param stats: where to count ticks; several clocks may share one.
     :param max_catch_up: steps the clock may run back to back to catch up before skipping.
+    :param timer: time and timers; ``None`` (the default) uses the running event loop.
     """
 
     def __init__(self, rate: float, stats: ClockStats | None = None,
-                 max_catch_up: int = 3) -> None:
+                 max_catch_up: int = 3, timer: Timer | None = None) -> None:
         self.dt = 1.0 / rate
         self.max_catch_up = max_catch_up
         self.stats = stats if stats is not None else ClockStats()
+        self.timer = timer
         self._on_tick: Callable[[float], None] = lambda lateness: None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._handle: asyncio.TimerHandle | None = None
+        self._timer: Timer  # set by start()
+        self._handle: Cancellable | None = None
         self._start = 0.0
         self._step = 0
 
     def start(self, on_tick: Callable[[float], None]) -> None:
-        """Start calling ``on_tick`` on the running loop, first one step from now."""
+        """Start calling ``on_tick``, first one step from now."""
         self._on_tick = on_tick
-        self._loop = asyncio.get_running_loop()
-        self._start = self._loop.time()
+        self._timer = self.timer or asyncio.get_running_loop()
+        self._start = self._timer.time()
         self._step = 0
         self._schedule()
 
@@ -63,11 +84,11 @@ class FixedStepClock:
 
     def _schedule(self) -> None:
         self._step += 1
-        self._handle = self._loop.call_at(self._start + self._step * self.dt, self._fire)
+        self._handle = self._timer.call_at(self._start + self._step * self.dt, self._fire)
 
     def _fire(self) -> None:
         dt, stats = self.dt, self.stats
-        lateness = self._loop.time() - (self._start + self._step * dt)
+        lateness = self._timer.time() - (self._start + self._step * dt)
         stats.worst_lateness = max(stats.worst_lateness, lateness)
         if lateness >= dt:
             stats.overrun += 1

@@ -118,7 +118,7 @@ def _requirements() -> list[tuple[str, Any, str, str]]:
         engine = engineio.AsyncServer(async_mode="aiohttp")
         engine_socket = engineio.async_socket.AsyncSocket(engine, "check")
         manager = socketio.AsyncManager()
-        queue = WebSocketDataQueue(None, 1, loop=loop)
+        queue = WebSocketDataQueue(None, 1, loop=loop)  # type: ignore[arg-type]  # only looked at
         client = engineio.AsyncClient()
     finally:
         loop.close()

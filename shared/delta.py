@@ -63,7 +63,7 @@ def diff(
 
 
 def apply(schema: EntitySchema, mirror: Mirror, groups: Sequence[Any],
-          spawns: Sequence[Sequence[Quantized]], removes: Sequence[int]) -> None:
+          spawns: Sequence[Sequence[Any]], removes: Sequence[int]) -> None:
     """Apply one delta to ``mirror`` (entity id -> list of wire values) in place.
 
     Raises ``KeyError``/``IndexError``/``TypeError`` on a delta that does not fit the mirror;

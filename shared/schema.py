@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from shared.codegen import compile_differ, compile_input_parser, compile_quantizer
 from shared.protocol import ProtocolError
@@ -88,9 +88,9 @@ class Field:
     def dequantize(self, wire: Quantized) -> Any:
         """The value a wire value stands for."""
         if self.kind == "num":
-            return wire * self.step
+            return cast(int, wire) * self.step
         if self.kind == "angle":
-            return wire * math.tau / self.modulus
+            return cast(int, wire) * math.tau / self.modulus
         return wire
 
     def describe(self) -> list[Any]:

@@ -11,9 +11,10 @@ from socketio.msgpack_packet import MsgPackPacket
 from shared.protocol import LIMITS
 
 _CAP = LIMITS.max_event_bytes * 16
-# names python-socketio dispatches to its own connect/disconnect handlers: never from the wire
+# names python-socketio dispatches to its own connect/disconnect handlers, and "*", its
+# catch-all handler (called without the event name when the event is "*"): never from the wire
 RESERVED_EVENTS = frozenset({"connect", "connect_error", "disconnect", "disconnecting",
-                             "newListener", "removeListener"})
+                             "newListener", "removeListener", "*"})
 _TYPES_WITH_LIST = (sio_packet.EVENT, sio_packet.ACK)
 # msgpack packets never use the BINARY_* types (attachments are inline)
 _ALLOWED_TYPES = frozenset({sio_packet.CONNECT, sio_packet.DISCONNECT, sio_packet.EVENT,
@@ -61,8 +62,8 @@ def check_packet(decoded: Any) -> tuple[int, Any, int | None, str]:
     """``(type, data, id, namespace)`` of a decoded packet, or ``MalformedPacket``."""
     if not isinstance(decoded, dict):
         raise MalformedPacket("a Socket.IO packet must be a map")
-    packet_type, data = decoded.get("type"), decoded.get("data")
-    packet_id, namespace = decoded.get("id"), decoded.get("nsp")
+    data: Any = decoded.get("data")
+    packet_type, packet_id, namespace = decoded.get("type"), decoded.get("id"), decoded.get("nsp")
     if type(packet_type) is not int or packet_type not in _ALLOWED_TYPES:
         raise MalformedPacket("unknown packet type")
     if not isinstance(namespace, str):

@@ -1,33 +1,22 @@
-"""Shared fixtures: a real Tickwire server on a random loopback port, and real clients."""
+"""Shared fixtures: a real Tickwire server on a random loopback port, and real clients.
+
+Helpers that test modules import are in ``tests/helpers.py``.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestServer
 
-from client import TickwireClient, TickwireError
-from server.app import LOBBY, build_app
+from client import TickwireClient
+from server.app import build_app
 from server.config import ServerConfig
 from server.games import GAMES
 from server.games.base import Game
-from server.lobby import Lobby
-from server.room import Room
-
-TEST_CONFIG = ServerConfig(host="127.0.0.1", port=0, empty_room_grace=0.3, web_root="")
-
-ClientFactory = Callable[..., Awaitable[TickwireClient]]
-
-
-class RunningServer:
-    """A server under test: its URL and its in-process lobby (for checking server state)."""
-
-    def __init__(self, server: TestServer) -> None:
-        self.server = server
-        self.url = str(server.make_url("")).rstrip("/")
-        self.lobby: Lobby = server.app[LOBBY]
+from tests.helpers import TEST_CONFIG, ClientFactory, RunningServer
 
 
 @pytest.fixture
@@ -59,7 +48,7 @@ async def connect(tickwire: RunningServer) -> AsyncIterator[ClientFactory]:
     """``await connect(name)`` gives a connected client, disconnected after the test."""
     clients: list[TickwireClient] = []
 
-    async def factory(name: str | None = None, **options) -> TickwireClient:
+    async def factory(name: str | None = None, **options: Any) -> TickwireClient:
         client = TickwireClient(name, **options)
         clients.append(client)
         await client.connect(tickwire.url)
@@ -69,36 +58,3 @@ async def connect(tickwire: RunningServer) -> AsyncIterator[ClientFactory]:
     for client in clients:
         if client.connected:
             await client.disconnect()
-
-
-async def refusal(attempt: Awaitable[object]) -> TickwireError:
-    """The error the server answers ``attempt`` with (fails the test if it succeeds)."""
-    with pytest.raises(TickwireError) as refused:
-        await attempt
-    return refused.value
-
-
-def record_server_digests(room: Room) -> dict[int, str]:
-    """Spy on a room: the canonical digest of every state it broadcasts, by tick."""
-    digests: dict[int, str] = {}
-    advance = room.sync.advance
-
-    def recording(*args, **kwargs):
-        message = advance(*args, **kwargs)
-        digests[room.sync.tick] = room.sync.digest()
-        return message
-
-    room.sync.advance = recording
-    return digests
-
-
-def record_client_digests(client: TickwireClient) -> dict[int, str]:
-    """The digest of a client's mirror after every update, by tick."""
-    digests: dict[int, str] = {}
-    client.on_state(lambda mirror: digests.__setitem__(mirror.tick, mirror.digest()))
-    return digests
-
-
-def config_with(**changes) -> ServerConfig:
-    """The test configuration with some fields changed."""
-    return dataclasses.replace(TEST_CONFIG, **changes)

@@ -1,12 +1,14 @@
 """A bare Engine.IO/Socket.IO websocket client for attacking the server in tests.
 
 Real clients use python-socketio; this one exists to send what no library would: garbage
-bytes, malformed packets, or nothing at all (a client that stops reading).
+bytes, malformed packets, or nothing at all (a client that stops reading). The test owns the
+TCP socket underneath (``tcp_socket``), through aiohttp's public ``get_extra_info``.
 """
 
 from __future__ import annotations
 
 import json
+import socket
 from typing import Any
 
 import aiohttp
@@ -15,6 +17,17 @@ import msgpack
 from shared.protocol import VERSION
 
 EVENT, CONNECT = 2, 0
+
+
+class ClosedByServer(ConnectionError):
+    """The server closed the websocket with a close frame (a deliberate close).
+
+    :param code: the close code it sent.
+    """
+
+    def __init__(self, code: int | None) -> None:
+        super().__init__(f"the server closed the websocket with code {code}")
+        self.code = code
 
 
 class RawSocket:
@@ -50,6 +63,29 @@ class RawSocket:
         assert self.ws is not None
         await self.ws.send_bytes(data)
 
+    async def send_text(self, data: str) -> None:
+        """Send a text frame (to Engine.IO, a text frame is a packet of its own protocol)."""
+        assert self.ws is not None
+        await self.ws.send_str(data)
+
+    async def send_together(self, *packets: Any) -> None:
+        """Send packets as binary frames that leave in one TCP segment (Linux: TCP_CORK
+        holds them until all are written), so the server reads them in one go."""
+        self.tcp_socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+        try:
+            for packet in packets:
+                await self.send_packet(packet)
+        finally:
+            self.tcp_socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)
+
+    @property
+    def tcp_socket(self) -> Any:
+        """The connection's TCP socket (asyncio's wrapper: socket options, no I/O)."""
+        assert self.ws is not None
+        sock = self.ws.get_extra_info("socket")
+        assert sock is not None, "the websocket has no socket (closed?)"
+        return sock
+
     async def emit(self, event: Any, *args: Any, ack_id: int | None = None) -> None:
         """Send a Socket.IO EVENT packet."""
         packet: dict[str, Any] = {"type": EVENT, "nsp": "/", "data": [event, *args]}
@@ -58,7 +94,9 @@ class RawSocket:
         await self.send_packet(packet)
 
     async def next_packet(self, timeout: float = 10.0) -> dict[str, Any]:
-        """The next Socket.IO packet, answering Engine.IO pings on the way."""
+        """The next Socket.IO packet, answering Engine.IO pings on the way. Raises
+        ``ClosedByServer`` on the server's close frame, ``ConnectionError`` when the
+        connection ends without one."""
         assert self.ws is not None
         while True:
             message = await self.ws.receive(timeout)
@@ -71,6 +109,8 @@ class RawSocket:
                 continue
             if message.type == aiohttp.WSMsgType.BINARY:
                 return msgpack.unpackb(message.data, strict_map_key=False)
+            if message.type == aiohttp.WSMsgType.CLOSE:
+                raise ClosedByServer(message.data)
             raise ConnectionError(f"websocket ended: {message.type!r}")
 
     async def next_event(self, name: str) -> Any:

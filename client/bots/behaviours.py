@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from client.mirror import StateMirror
@@ -60,7 +61,7 @@ class Hunter:
                 "fire": distance < FIRE_RANGE}
 
 
-BEHAVIOURS = {"wander": Wander, "hunter": Hunter}
+BEHAVIOURS: dict[str, Callable[[random.Random], Behaviour]] = {"wander": Wander, "hunter": Hunter}
 
 
 def _near_edge(me: dict[str, Any]) -> bool:

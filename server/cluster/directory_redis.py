@@ -239,7 +239,7 @@ class RedisDirectory:
         ``listing_feed.listing_events``)."""
         return listing_events(self.redis, self.keys.listings)
 
-    async def _run(self, script: str, *args: object) -> Any:
+    async def _run(self, script: str, *args: Any) -> Any:
         return await guarded(self._scripts[script](args=[self.keys.prefix, *args]))
 
 

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import heapq
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from server.directory import RoomDirectory, RoomListing
 from shared.protocol import ProtocolError
@@ -85,7 +85,7 @@ class ListingWriter:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), delay)
                 continue
-            batch = []
+            batch: list[Awaitable[None]] = []
             while self._due and self._due[0][0] <= loop.time() and len(batch) < BATCH:
                 _, room_id = heapq.heappop(self._due)
                 snapshot = self._pending.pop(room_id, None)

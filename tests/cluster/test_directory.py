@@ -17,7 +17,8 @@ from server.cluster.directory_redis import RedisDirectory, settings_key
 from server.cluster.redis_link import connect
 from server.directory import RoomListing
 from shared.protocol import ProtocolError
-from tests.cluster.conftest import NodeFactory, free_port
+from tests.cluster.helpers import NodeFactory
+from tests.helpers import free_port
 
 
 async def test_claimed_rooms_are_found_listed_and_removed(make_node: NodeFactory) -> None:

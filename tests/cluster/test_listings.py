@@ -8,7 +8,7 @@ import dataclasses
 
 from server.cluster.listing_feed import ListingEvent
 from server.cluster.listing_writer import ListingWriter
-from tests.cluster.conftest import NodeFactory, PrivateRedis
+from tests.cluster.helpers import NodeFactory, PrivateRedis
 
 
 async def test_the_feed_carries_public_room_changes_of_every_node(

@@ -16,7 +16,8 @@ from server.cluster.directory_redis import RedisDirectory
 from server.cluster.nodes import ClusterMismatch, NodeRegistry, fingerprint
 from server.cluster.redis_link import connect
 from shared.protocol import VERSION, ProtocolError
-from tests.cluster.conftest import REDIS_URL, NodeFactory, PrivateRedis, free_port
+from tests.cluster.helpers import REDIS_URL, NodeFactory, PrivateRedis
+from tests.helpers import free_port
 
 
 async def test_nodes_register_their_info_and_rank_by_players_then_cpu(

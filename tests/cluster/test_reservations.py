@@ -9,7 +9,7 @@ import pytest
 
 from server.cluster.reservations import Reservation, Reservations
 from shared.protocol import ProtocolError
-from tests.cluster.conftest import Node, NodeFactory
+from tests.cluster.helpers import Node, NodeFactory
 
 
 class Clock:

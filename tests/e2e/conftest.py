@@ -10,8 +10,8 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from server.config import ServerConfig
-from tests.conftest import RunningServer, config_with
 from tests.e2e.programs import require_program
+from tests.helpers import RunningServer, config_with
 
 REPO = Path(__file__).parents[2]
 WEB_ROOT = REPO / "client" / "web" / "dist"

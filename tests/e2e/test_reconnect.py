@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from shared.games.arena import RULES
-from tests.conftest import config_with
 from tests.e2e.pages import create_private_room, entity, in_room, player_id, screenshot
+from tests.helpers import config_with
 
 pytestmark = pytest.mark.e2e
 

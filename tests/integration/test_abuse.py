@@ -13,7 +13,7 @@ from client import TickwireError
 from server.games import GAMES
 from server.games.base import Game, Player
 from shared.schema import EntitySchema, InputSchema, SettingsSchema, text
-from tests.conftest import config_with, refusal
+from tests.helpers import assert_consecutive, config_with, record_ticks, refusal
 from tests.rawsocket import RawSocket
 
 BLOB_BYTES = 48_000
@@ -49,13 +49,6 @@ def server_config():
                        send_backlog_bytes=64 * 1024, stuck_seconds=2.0)
 
 
-def consecutive_ticks(client) -> list[int]:
-    """Every tick the client's mirror reaches, in order."""
-    ticks: list[int] = []
-    client.on_state(lambda mirror: ticks.append(mirror.tick))
-    return ticks
-
-
 def rss_bytes() -> int:
     with open("/proc/self/status") as status:
         for line in status:
@@ -73,7 +66,7 @@ async def flood_beside_a_good_player(tickwire, connect, inputs_per_burst: int
     created = await good.create_room(settings={"npcs": 4})
     flooder = await connect("flooder")
     await flooder.join(code=created.code)
-    ticks = consecutive_ticks(good)
+    ticks = record_ticks(good)
 
     async def play_well():
         while flooder.connected:
@@ -92,7 +85,7 @@ async def flood_beside_a_good_player(tickwire, connect, inputs_per_burst: int
     lasted, _ = await asyncio.gather(flood(), play_well())
     assert not flooder.connected
     assert any(e["code"] == "rate_limited" for e in flooder.errors)
-    assert ticks == list(range(ticks[0], ticks[0] + len(ticks)))  # not one tick missed
+    assert_consecutive(ticks)
     assert good.resyncs == 0
     return ticks, lasted
 
@@ -134,15 +127,14 @@ async def test_guessing_join_codes_is_rate_limited_per_address(tickwire, connect
 async def test_a_client_that_stops_reading_is_bounded_and_harms_nobody(tickwire, connect):
     reader = await connect("reader")
     created = await reader.create_room(game="blob", tick_rate=60)
-    ticks = consecutive_ticks(reader)
+    ticks = record_ticks(reader)
     stalled = RawSocket(tickwire.url)
     try:
         await stalled.open()
         await stalled.emit("join", {"code": created.code}, ack_id=1)
         while (await stalled.next_packet()).get("type") != 3:  # its join answer
             pass
-        sock = stalled.ws._response.connection.transport.get_extra_info("socket")
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stalled.tcp_socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         traffic = tickwire.lobby.stats.traffic
         before = rss_bytes()
         began = time.monotonic()
@@ -157,5 +149,5 @@ async def test_a_client_that_stops_reading_is_bounded_and_harms_nobody(tickwire,
           f"{traffic.dropped_out} deltas skipped")
     assert traffic.dropped_out > 0
     assert growth < 8_000_000  # unbounded buffering would hold ~2.9 MB per second
-    assert ticks == list(range(ticks[0], ticks[0] + len(ticks)))
+    assert_consecutive(ticks)
     assert reader.resyncs == 0

@@ -10,7 +10,7 @@ import pytest
 
 from server.games import GAMES
 from server.games.base import Game, Player
-from tests.conftest import refusal
+from tests.helpers import refusal
 from tests.rawsocket import RawSocket
 
 
@@ -116,6 +116,7 @@ async def test_malformed_packets_from_a_raw_socket(tickwire, room_with_bystander
         msgpack.packb({"type": 5, "nsp": "/", "data": ["i", 1]}),
         msgpack.packb({"type": 2, "nsp": "/", "data": [7, 1]}),
         msgpack.packb({"type": 2, "nsp": "/", "data": ["disconnect", "not for clients"]}),
+        msgpack.packb({"type": 2, "nsp": "/", "data": ["*"]}),  # python-socketio's catch-all
         b"",
     ]
     for frames in (garbage[:4], garbage[4:]):  # error events are limited to 5 a second

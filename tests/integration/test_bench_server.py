@@ -16,7 +16,7 @@ from bench.shapes import SHAPES
 from bench.systems import SYSTEMS
 from client import TickwireClient
 from shared.games.arena import RULES
-from tests.conftest import refusal
+from tests.helpers import refusal
 
 SHAPE = SHAPES["S2"]
 

@@ -3,34 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
 import sys
 
 import aiohttp
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-async def start_server(*flags: str, env: dict[str, str] | None = None
-                       ) -> asyncio.subprocess.Process:
-    """``python -m server`` in a subprocess; returns once it prints that it listens."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server", *flags, cwd=ROOT,
-        env={**os.environ, "TICKWIRE_WEB_ROOT": "", **(env or {})},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )
-    async with asyncio.timeout(20):
-        while b"listening" not in (line := await process.stdout.readline()).lower():
-            assert line, "the server exited before listening"
-    return process
+from tests.helpers import ROOT, free_port, start_server
 
 
 async def stop(process: asyncio.subprocess.Process) -> bytes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import config_with
+from tests.helpers import config_with
 
 CONFIG = config_with(tick_rate=25, max_inputs_per_tick=3, seat_grace=7.0, empty_room_grace=2.0)
 

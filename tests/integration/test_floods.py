@@ -12,7 +12,7 @@ import msgpack
 import pytest
 
 from shared.protocol import VERSION
-from tests.conftest import config_with
+from tests.helpers import assert_consecutive, config_with, record_ticks
 from tests.rawsocket import RawSocket
 
 CUT_WITHIN = 2.0  # seconds from the first refused message to the cut
@@ -49,8 +49,7 @@ async def flood_beside_a_bystander(tickwire, connect, packet: dict) -> float:
     lasted, after checking the room missed no tick and none started a whole step late."""
     bystander = await connect("bystander")
     await bystander.create_room(settings={"npcs": 4})
-    ticks: list[int] = []
-    bystander.on_state(lambda mirror: ticks.append(mirror.tick))
+    ticks = record_ticks(bystander)
     clock = tickwire.lobby.stats.clock
     overruns = clock.overrun
     raw = RawSocket(tickwire.url)
@@ -66,7 +65,7 @@ async def flood_beside_a_bystander(tickwire, connect, packet: dict) -> float:
     finally:
         await raw.close()
     await bystander.wait_until(lambda mirror: len(ticks) > 5)
-    assert ticks == list(range(ticks[0], ticks[0] + len(ticks)))
+    assert_consecutive(ticks)
     assert clock.overrun == overruns
     return lasted
 

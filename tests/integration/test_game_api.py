@@ -14,7 +14,7 @@ from server.games import GAMES
 from server.games.base import Game, JoinRequest, Player
 from shared.protocol import LIMITS
 from shared.schema import EntitySchema, InputField, InputSchema, SettingsSchema, num
-from tests.conftest import refusal
+from tests.helpers import refusal
 
 PASSWORD = "sesame"
 WHISPER, SHOUT, OVERSIZED, UNENCODABLE, FLOOD, CRASH, FAIL_AT_END = range(1, 8)

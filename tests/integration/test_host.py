@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.games.arena import RULES
-from tests.conftest import refusal
+from tests.helpers import refusal
 
 SHIP, DRONE = RULES.kinds["ship"], RULES.kinds["drone"]
 

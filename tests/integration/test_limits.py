@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from tests.conftest import config_with, refusal
+from tests.helpers import config_with, refusal
 from tests.rawsocket import RawSocket
 
 

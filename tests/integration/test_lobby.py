@@ -10,7 +10,7 @@ import pytest
 from server.lobby import RoomRequest
 from shared.games.arena import RULES
 from shared.protocol import DEFAULTS, VERSION
-from tests.conftest import refusal
+from tests.helpers import refusal
 
 
 async def test_private_room_is_joined_by_code_in_any_case(tickwire, connect):

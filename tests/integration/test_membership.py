@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import pytest
 
-from tests.conftest import config_with, refusal
+from tests.helpers import config_with, refusal
 
 SEAT_GRACE = 0.3
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from client import TickwireClient, TickwireError
-from tests.conftest import config_with, record_client_digests, record_server_digests, refusal
+from tests.helpers import config_with, record_client_digests, record_server_digests, refusal
 
 
 @pytest.fixture

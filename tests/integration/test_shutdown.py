@@ -6,7 +6,7 @@ import asyncio
 import signal
 
 from client import TickwireClient
-from tests.integration.test_commands import free_port, start_server
+from tests.helpers import free_port, start_server
 
 SHUTDOWN_BOUND = 10.0  # seconds; the server allows connections 5 s to close
 

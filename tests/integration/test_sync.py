@@ -5,13 +5,10 @@ from __future__ import annotations
 import asyncio
 import random
 
-import msgpack
-
 from shared.games.arena import RULES
 from shared.protocol import STATE
-from tests.conftest import record_client_digests, record_server_digests
+from tests.helpers import record_client_digests, record_server_digests
 from tests.rawsocket import RawSocket
-from tests.unit.test_fastlane import client_frame
 
 
 async def play(client, ticks: int, rng: random.Random, tick_rate: int = 20) -> None:
@@ -125,11 +122,8 @@ async def test_a_request_and_an_input_in_one_segment_keep_their_order(tickwire):
     raw = RawSocket(tickwire.url)
     try:
         await raw.open()
-        create = msgpack.packb({"type": 2, "nsp": "/", "data": ["create", {}], "id": 1})
-        first_input = msgpack.packb({"type": 2, "nsp": "/",
-                                     "data": ["i", [1, 1.0, 0.0, 0.0, False]]})
-        transport = raw.ws._response.connection.transport
-        transport.write(client_frame(2, create) + client_frame(2, first_input))
+        await raw.send_together({"type": 2, "nsp": "/", "data": ["create", {}], "id": 1},
+                                {"type": 2, "nsp": "/", "data": ["i", [1, 1.0, 0.0, 0.0, False]]})
         answer = await raw.next_packet()
         assert answer["type"] == 3 and answer["data"][0]["ok"], answer
         player_id = answer["data"][0]["player_id"]

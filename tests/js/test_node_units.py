@@ -4,8 +4,9 @@ README's one test command covers them."""
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
-from tests.js.conftest import HERE
+HERE = Path(__file__).parent
 
 
 def test_javascript_unit_tests_pass(node):

@@ -1,0 +1,105 @@
+"""Helpers shared by test modules (fixtures live in the conftest.py files)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import itertools
+import os
+import socket
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestServer
+
+from client import TickwireClient, TickwireError
+from server.app import LOBBY
+from server.config import ServerConfig
+from server.lobby import Lobby
+from server.room import Room
+
+ROOT = Path(__file__).parents[1]
+TEST_CONFIG = ServerConfig(host="127.0.0.1", port=0, empty_room_grace=0.3, web_root="")
+
+ClientFactory = Callable[..., Awaitable[TickwireClient]]
+
+
+class RunningServer:
+    """A server under test: its URL and its in-process lobby (for checking server state)."""
+
+    def __init__(self, server: TestServer) -> None:
+        self.server = server
+        self.url = str(server.make_url("")).rstrip("/")
+        self.lobby: Lobby = server.app[LOBBY]
+
+
+def config_with(**changes: Any) -> ServerConfig:
+    """The test configuration with some fields changed."""
+    return dataclasses.replace(TEST_CONFIG, **changes)
+
+
+async def refusal(attempt: Awaitable[object]) -> TickwireError:
+    """The error the server answers ``attempt`` with (fails the test if it succeeds)."""
+    with pytest.raises(TickwireError) as refused:
+        await attempt
+    return refused.value
+
+
+def record_server_digests(room: Room) -> dict[int, str]:
+    """Spy on a room: the canonical digest of every state it broadcasts, by tick."""
+    digests: dict[int, str] = {}
+    advance = room.sync.advance
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        message = advance(*args, **kwargs)
+        digests[room.sync.tick] = room.sync.digest()
+        return message
+
+    room.sync.advance = recording
+    return digests
+
+
+def record_client_digests(client: TickwireClient) -> dict[int, str]:
+    """The digest of a client's mirror after every update, by tick."""
+    digests: dict[int, str] = {}
+    client.on_state(lambda mirror: digests.__setitem__(mirror.tick, mirror.digest()))
+    return digests
+
+
+def record_ticks(client: TickwireClient) -> list[int]:
+    """Every tick the client's mirror reaches from now on, in order."""
+    ticks: list[int] = []
+    client.on_state(lambda mirror: ticks.append(mirror.tick))
+    return ticks
+
+
+def assert_consecutive(ticks: list[int]) -> None:
+    """Ticks were seen, and not one was missed or repeated."""
+    assert ticks, "no tick seen"
+    gaps = [(a, b) for a, b in itertools.pairwise(ticks) if b != a + 1]
+    assert not gaps, f"ticks not consecutive: {gaps[:5]}"
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on (right now)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def start_server(*flags: str, env: dict[str, str] | None = None
+                       ) -> asyncio.subprocess.Process:
+    """``python -m server`` in a subprocess; returns once it prints that it listens."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server", *flags, cwd=ROOT,
+        env={**os.environ, "TICKWIRE_WEB_ROOT": "", **(env or {})},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    assert process.stdout is not None
+    async with asyncio.timeout(20):
+        while b"listening" not in (line := await process.stdout.readline()).lower():
+            assert line, "the server exited before listening"
+    return process
