@@ -83,7 +83,8 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
     node = cluster.node_id if cluster else f"{socket.gethostname()}:{os.getpid()}"
     directory: RoomDirectory = cluster.directory if cluster else MemoryDirectory()
     budget = RoomBudget(BudgetLimits(
-        max_load=config.max_load, max_room_load=config.max_room_load, busy_cpu=config.busy_cpu,
+        max_load=config.max_load, max_load_per_address=config.max_load_per_address,
+        max_room_load=config.max_room_load, busy_cpu=config.busy_cpu,
         max_rooms_per_address=config.max_rooms_per_address,
         max_client_tick_rate=config.max_client_tick_rate), CpuMeter())
     lobby = Lobby(config, directory, dispatcher, games, node, stats, budget,
