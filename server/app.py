@@ -8,6 +8,7 @@ import secrets
 import socket
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -74,8 +75,7 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
         max_http_buffer_size=config.max_event_bytes + TRANSPORT_SLACK,
         ping_interval=config.ping_interval,
         ping_timeout=config.ping_timeout,
-        cors_allowed_origins=cluster.origins(origins or []) if cluster and origins != "*"
-        else origins,
+        cors_allowed_origins=_cluster_origins(cluster, origins),
         logger=library_logger("tickwire.socketio"),
         engineio_logger=library_logger("tickwire.engineio"),
     )
@@ -145,6 +145,14 @@ async def _join_cluster(app: web.Application) -> None:
 
 async def _leave_cluster(app: web.Application) -> None:
     await app[CLUSTER].stop()
+
+
+def _cluster_origins(cluster: ClusterNode | None, origins: str | list[str] | None
+                     ) -> str | list[str] | Callable[[str, dict[str, Any]], bool] | None:
+    """In a cluster, the configured origins plus every live node's (unless any is allowed)."""
+    if cluster is None or isinstance(origins, str):
+        return origins
+    return cluster.origins(origins or [])
 
 
 def _connection_limits(config: ServerConfig) -> ConnectionLimits:

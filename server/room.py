@@ -221,28 +221,28 @@ class Room:
         if self.started:
             game.start()
         for member in self.roster.players():
-            game.join(member.player)
+            game.join(member.seated)
             if member.sid is None:
-                game.disconnect(member.player)
+                game.disconnect(member.seated)
 
     def _apply_inputs(self) -> None:
         counters = self.stats.inputs
         apply = self.game.apply
         for member in self.roster.connected.values():
-            queue = member.inputs
-            if queue is None or not queue.pending:
+            queue, player = member.inputs, member.player
+            if queue is None or player is None or not queue.pending:
                 continue
             for seq, values in queue.pending:
                 try:
-                    apply(member.player, values)
+                    apply(player, values)
                     counters.applied += 1
                 except Exception:
                     counters.failed += 1
                     log.exception("room %s: input %d of player %d failed; dropped",
-                                  self.id, seq, member.player.id)
+                                  self.id, seq, player.id)
                 queue.acked = seq
             queue.pending.clear()
-            self.acks[member.player.id] = queue.acked
+            self.acks[player.id] = queue.acked
 
     def enqueue(self, sid: str, message: Any) -> None:
         """Validate one input message of connection ``sid`` and queue it for the next tick.
