@@ -11,9 +11,11 @@ their place and why, that its directory listing changed, that it closed (both in
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,7 +94,9 @@ class Room:
         self.started = False
         self.closed = False
         self.acks: dict[int, int] = {}
-        self._last_id = 0
+        # a fresh id, unique in this room, for a player or an entity (not a bound method of
+        # the room, so the game and roster holding it make no reference cycle with the room)
+        self.new_id: Callable[[], int] = itertools.count(1).__next__
         self.roster = Roster(room_id, RosterLimits(
             options.max_players, options.max_spectators, options.max_inputs_per_tick,
             options.seat_grace), self.new_id)
@@ -260,11 +264,6 @@ class Room:
         member.inputs.offer(seq, values, self.stats.inputs)
 
     # -- membership --------------------------------------------------------------------------
-
-    def new_id(self) -> int:
-        """A fresh id, unique in this room, for a player or an entity."""
-        self._last_id += 1
-        return self._last_id
 
     @property
     def player_count(self) -> int:
