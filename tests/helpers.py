@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestServer
 
 from client import TickwireClient, TickwireError
 from server.app import LOBBY
+from server.budget import CpuMeter, RoomBudget
 from server.config import ServerConfig
 from server.lobby import Lobby
 from server.room import Room
@@ -103,3 +104,11 @@ async def start_server(*flags: str, env: dict[str, str] | None = None
         while b"listening" not in (line := await process.stdout.readline()).lower():
             assert line, "the server exited before listening"
     return process
+
+
+def replace_budget(tickwire: RunningServer, monkeypatch: pytest.MonkeyPatch,
+                   meter: CpuMeter | None = None, **limits: Any) -> None:
+    """Give the server's lobby a budget with some limits changed (and another CPU meter)."""
+    budget = tickwire.lobby.budget
+    monkeypatch.setattr(tickwire.lobby, "budget", RoomBudget(
+        dataclasses.replace(budget.limits, **limits), meter or budget.meter))
