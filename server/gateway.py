@@ -21,6 +21,7 @@ from typing import Any
 
 import socketio
 
+from server.admin.auth import Tickets
 from server.config import ServerConfig
 from server.lobby import Lobby, RoomRequest
 from server.logs import guarded
@@ -64,6 +65,7 @@ JOIN = Shape(
     reservation=Arg(str, "", max_length=MAX_RESERVATION_LENGTH),
     spectate=Arg(bool, False),
     metadata=METADATA,
+    watch=Arg(str, "", max_length=MAX_RESERVATION_LENGTH),
 )
 QUICK_JOIN = Shape(game=Arg(str, DEFAULTS.game, max_length=32), settings=Arg(dict, {}),
                    max_players=Arg(int, DEFAULTS.max_players, 1, LIMITS.max_players),
@@ -82,14 +84,16 @@ class Gateway:
     :param lobby: this process's rooms.
     :param config: limits.
     :param seating: hands out seats; default ``LocalSeating(lobby)``.
+    :param tickets: checks the monitor's watch tickets (``join {watch}``); none: refused.
     """
 
     def __init__(self, sio: TickwireServer, lobby: Lobby, config: ServerConfig,
-                 seating: Seating | None = None) -> None:
+                 seating: Seating | None = None, tickets: Tickets | None = None) -> None:
         self.sio = sio
         self.lobby = lobby
         self.config = config
         self.seating = seating or LocalSeating(lobby)
+        self.tickets = tickets
         self.limiter = Limiter(config)
         self.sessions: dict[str, Session] = {}
         sio.on("connect", self.on_connect)
@@ -200,19 +204,31 @@ class Gateway:
         return await self.seating.create(session, request, metadata)
 
     async def join(self, session: Session, *, code: str, room_id: str, reservation: str,
-                   spectate: bool, metadata: dict[str, Any]) -> dict[str, Any]:
+                   spectate: bool, metadata: dict[str, Any], watch: str) -> dict[str, Any]:
         """Join a room by join code (any case, spaces ignored), by room id, or with the seat
-        reservation of a ``moved`` answer (which decides ``spectate``)."""
+        reservation of a ``moved`` answer (which decides ``spectate``); or watch one with a
+        monitor ticket (an uncounted spectator, on the room's own node)."""
         self._require_no_room(session)
         self.limiter.check_join(session)
-        if (bool(code) + bool(room_id) + bool(reservation)) != 1:
-            raise ProtocolError("bad_request", "give one of code, room_id or reservation")
+        if (bool(code) + bool(room_id) + bool(reservation) + bool(watch)) != 1:
+            raise ProtocolError("bad_request", "give one of code, room_id, reservation or watch")
+        if watch:
+            return await self._watch(session, watch)
         if reservation:
             if spectate:
                 raise ProtocolError("bad_request", "a reservation already says which seat")
             return await self.seating.redeem(session, reservation, metadata)
         return await self.seating.join(session, normalize_code(code), room_id, spectate,
                                        metadata)
+
+    async def _watch(self, session: Session, ticket: str) -> dict[str, Any]:
+        room_id = self.tickets.check(ticket, "watch") if self.tickets is not None else None
+        if room_id is None:
+            raise ProtocolError("bad_ticket")
+        room = self.lobby.rooms.get(room_id)
+        if room is None or room.closed:
+            raise ProtocolError("room_not_found")
+        return await room.admit(session.sid, session.name, True, observer=True)
 
     async def quick_join(self, session: Session, *, game: str, settings: dict[str, Any],
                          max_players: int, metadata: dict[str, Any]) -> dict[str, Any]:
@@ -277,6 +293,7 @@ class Gateway:
         try:
             if not session.connection.inputs.take():
                 self.lobby.stats.inputs.rate_limited += 1
+                session.connection.inputs_limited += 1
                 raise ProtocolError("rate_limited", "Too many inputs; send one per tick")
             if extra:
                 raise ProtocolError("bad_input", "an input is one list, without an ack")

@@ -28,6 +28,8 @@ from shared.protocol import DEFAULTS, LIMITS, ProtocolError
 
 log = logging.getLogger(__name__)
 
+DRAINING_RETRY = 30.0  # seconds a client is told to wait for a room from a draining server
+
 
 @dataclass(slots=True)
 class RoomRequest:
@@ -75,6 +77,7 @@ class Lobby:
         self.listings = ListingWriter(directory, node, listing_interval)
         self.rooms: dict[str, Room] = {}
         self.closing = False
+        self.draining = False  # refuse new rooms, let running ones finish (the admin's drain)
         self.creators: dict[str, str] = {}  # room id -> sid of the connection that created it
         self._places: dict[str, Room] = {}  # sid -> its room; written only by room events
 
@@ -84,10 +87,13 @@ class Lobby:
         it fits the budget. The creator still has to join it.
 
         :param room_id: the id (with ``code``) of a room the cluster directory holds a
-            placeholder for; by default new ones.
+            placeholder for (opened even while draining); by default new ones.
         """
         if self.closing:
             raise ProtocolError("shutting_down")
+        if self.draining and not room_id:
+            raise ProtocolError("server_busy", "This server is draining: it opens no new rooms",
+                                retry_after=DRAINING_RETRY)
         game_class = self.game_class(request.game)
         if len(self.rooms) >= self.config.max_rooms:
             raise ProtocolError("server_full", "This server holds its maximum number of rooms")
