@@ -42,8 +42,8 @@ PLAYER = {"type": "object", "required": ["id", "name", "connected"], "properties
     "host": {"type": "boolean"}, "ping_ms": {"type": ["number", "null"]},
     "inputs_per_s": NUMBER, "dropped_inputs": {"type": "integer"},
     "backlog_bytes": {"type": "integer"}}}
-ROOM_DETAIL = {**ROOM, "required": [*ROOM["required"], "players"], "properties": {
-    **ROOM["properties"], "players": {"type": "array", "items": PLAYER},
+ROOM_DETAIL = {**ROOM, "required": [*ROOM["required"], "roster"], "properties": {
+    **ROOM["properties"], "roster": {"type": "array", "items": PLAYER},
     "status": {"type": "object"}, "settings": {"type": "object"}, "tick": {"type": "integer"}}}
 TICKET = {"type": "object", "required": ["ticket", "expires_in"], "properties": {
     "ticket": {"type": "string"}, "expires_in": NUMBER, "room_id": {"type": "string"},

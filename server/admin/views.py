@@ -47,7 +47,8 @@ def room_summaries(rooms: Iterable[Room], node: str, limit: int = MAX_LISTED_ROO
 
 def room_detail(room: Room, node: str, connection_of: Callable[[str], Connection | None]
                 ) -> dict[str, Any]:
-    """A room with its players (name, ping, inputs/s, dropped inputs, backlog, connected)."""
+    """A room with its ``roster``: every player's name, ping, inputs/s, dropped inputs,
+    backlog and whether connected."""
     players = []
     for member in sorted(room.roster.players(), key=lambda m: m.player.id if m.player else 0):
         assert member.player is not None and member.inputs is not None
@@ -65,4 +66,4 @@ def room_detail(room: Room, node: str, connection_of: Callable[[str], Connection
             "backlog_bytes": transport.get_write_buffer_size() if transport else 0,
         })
     return {**room_summary(room, node), "status": room.game.status(),
-            "settings": room.settings, "tick": room.tick, "players": players}
+            "settings": room.settings, "tick": room.tick, "roster": players}

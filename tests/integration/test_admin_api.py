@@ -67,13 +67,13 @@ async def test_rooms_and_one_room_with_its_players(tickwire, connect):
     async def measured() -> dict | None:
         status, detail = await admin_call(tickwire.url, "GET", f"/api/admin/rooms/{room['id']}")
         assert status == 200
-        players = {p["name"]: p for p in detail["players"]}
+        players = {p["name"]: p for p in detail["roster"]}
         ready = detail["bytes_out"] > 0 and all(p["ping_ms"] is not None
                                                 for p in players.values())
         return detail if ready and players["Guesty"]["inputs_per_s"] > 0 else None
 
     detail = await eventually(measured)
-    players = {player["name"]: player for player in detail["players"]}
+    players = {player["name"]: player for player in detail["roster"]}
     assert set(players) == {"Hosty", "Guesty"} and players["Hosty"]["host"] is True
     assert players["Guesty"]["id"] == guest_id and players["Guesty"]["connected"] is True
     assert players["Hosty"]["dropped_inputs"] == 0 and players["Guesty"]["backlog_bytes"] >= 0
