@@ -23,7 +23,7 @@ from server.games.base import Game
 from server.gateway import Gateway
 from server.http_api import add_http_api
 from server.lobby import Lobby
-from server.logs import guard_libraries, library_logger
+from server.logs import guard_libraries, library_logger, set_log_node
 from server.metrics import EngineStats, Metrics, Occupancy
 from server.net.addresses import AddressResolver, parse_networks
 from server.net.connections import ConnectionLimits
@@ -82,6 +82,7 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
     )
     dispatcher = SocketDispatcher(sio)
     node = cluster.node_id if cluster else f"{socket.gethostname()}:{os.getpid()}"
+    set_log_node(node)
     directory: RoomDirectory = cluster.directory if cluster else MemoryDirectory()
     budget = RoomBudget(BudgetLimits(
         max_load=config.max_load, max_room_load=config.max_room_load, busy_cpu=config.busy_cpu,

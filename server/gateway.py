@@ -13,10 +13,11 @@ be ``moved`` to another node.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import string
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import socketio
@@ -24,7 +25,7 @@ import socketio
 from server.admin.auth import Tickets
 from server.config import ServerConfig
 from server.lobby import Lobby, RoomRequest
-from server.logs import guarded
+from server.logs import LOG_PLAYER, LOG_ROOM, guarded
 from server.net.inbound import NAMESPACE
 from server.net.socketio_server import TickwireServer
 from server.requests import Arg, Shape
@@ -172,6 +173,11 @@ class Gateway:
     def _request(self, event: str, shape: Shape, action: Action) -> None:
         async def handle(sid: str, data: Any = None, *extra: Any) -> dict[str, Any]:
             session = self.sessions.get(sid)
+            with self._log_context(sid):
+                return await answer(session, data, extra)
+
+        async def answer(session: Session | None, data: Any, extra: tuple[Any, ...]
+                         ) -> dict[str, Any]:
             try:
                 if session is None:
                     raise ProtocolError("bad_request", "this connection has no session")
@@ -313,6 +319,22 @@ class Gateway:
         return error.to_wire()
 
     # -- helpers -----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _log_context(self, sid: str) -> Iterator[None]:
+        """Name the connection's room and player on the records written meanwhile."""
+        room = self.lobby.room_of(sid)
+        if room is None:
+            yield
+            return
+        member = room.roster.connected.get(sid)
+        player = member.player.id if member is not None and member.player is not None else None
+        room_token, player_token = LOG_ROOM.set(room.id), LOG_PLAYER.set(player)
+        try:
+            yield
+        finally:
+            LOG_ROOM.reset(room_token)
+            LOG_PLAYER.reset(player_token)
 
     def _require_room(self, session: Session) -> Room:
         room = self.lobby.room_of(session.sid)

@@ -22,6 +22,7 @@ from server.directory import RoomDirectory
 from server.games.base import Game
 from server.interfaces import Dispatcher
 from server.listings import ListingWriter
+from server.logs import in_room
 from server.metrics import EngineStats
 from server.room import Room, RoomOptions
 from shared.protocol import DEFAULTS, LIMITS, ProtocolError
@@ -131,7 +132,7 @@ class Lobby:
         self.budget.charge(room.id, address, cost)
         room.launch()
         log.info("room %s (%s, %s) created", room.id, request.game,
-                 "public" if request.public else "private")
+                 "public" if request.public else "private", extra=in_room(room.id))
         return room
 
     def game_class(self, game: str) -> type[Game]:
@@ -222,4 +223,4 @@ class Lobby:
         self.listings.removed(room.id)
         for sid in sids:
             self.member_left(room, sid, code)
-        log.info("room %s closed (%s)", room.id, code)
+        log.info("room %s closed (%s)", room.id, code, extra=in_room(room.id))

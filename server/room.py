@@ -20,6 +20,7 @@ from typing import Any
 from server.clock import FixedStepClock
 from server.games.base import Game, JoinRequest
 from server.interfaces import Dispatcher, RoomListener
+from server.logs import in_room
 from server.messages import Mailbox
 from server.metrics import EngineStats
 from server.room_stats import RoomStats
@@ -129,7 +130,7 @@ class Room:
         try:
             self.game.end(code)
         except Exception:
-            log.exception("room %s: the game's end hook failed", self.id)
+            log.exception("room %s: the game's end hook failed", self.id, extra=in_room(self.id))
         self._deliver_messages()
         sids = list(self.roster.connected)
         self.dispatcher.broadcast(
@@ -153,7 +154,8 @@ class Room:
             if self.mailbox.pending:
                 self._deliver_messages()
         except Exception:
-            log.exception("room %s: game failed at tick %d; closing the room", self.id, self.tick)
+            log.exception("room %s: game failed at tick %d; closing the room", self.id, self.tick,
+                          extra=in_room(self.id))
             self._close_soon("game_error")
             return
         duration = time.perf_counter() - began
@@ -245,7 +247,8 @@ class Room:
                 except Exception:
                     counters.failed += 1
                     log.exception("room %s: input %d of player %d failed; dropped",
-                                  self.id, seq, member.player.id)
+                                  self.id, seq, member.player.id,
+                                  extra=in_room(self.id, member.player.id))
                 queue.acked = seq
             queue.pending.clear()
             self.acks[member.player.id] = queue.acked
@@ -321,7 +324,8 @@ class Room:
         try:
             refusal = self.game.join_attempt(request)
         except Exception:
-            log.exception("room %s: join_attempt failed; the join is refused", self.id)
+            log.exception("room %s: join_attempt failed; the join is refused", self.id,
+                          extra=in_room(self.id))
             raise ProtocolError("join_refused") from None
         if refusal is not None:
             reason = refusal[:MAX_REFUSAL_LENGTH] if isinstance(refusal, str) else ""

@@ -16,6 +16,7 @@ from typing import Any
 
 from server.cluster.bus import CONTROL_EVENT, node_room
 from server.lobby import Lobby
+from server.logs import in_room
 from server.net.inbound import NAMESPACE
 from server.net.socketio_server import TickwireServer
 from shared.protocol import ProtocolError
@@ -68,7 +69,6 @@ class NodeControl:
             elif isinstance(player_id := payload.get("player_id"), int):
                 await room.kick(None, player_id)
             log.info("admin %s in room %s done", op, room.id,
-                     extra={"room_id": room.id, "player_id": payload.get("player_id")})
+                     extra=in_room(room.id, payload.get("player_id")))
         except ProtocolError as error:
-            log.info("admin %s in room %s: %s", op, room.id, error.code,
-                     extra={"room_id": room.id})
+            log.info("admin %s in room %s: %s", op, room.id, error.code, extra=in_room(room.id))
