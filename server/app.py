@@ -108,7 +108,7 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
     sio.attach(app)
     app.router.add_get("/healthz", _healthz)
     add_http_api(app, lobby, cluster.directory.subscribe_listings if cluster else None)
-    web_root = Path(config.web_root) if config.web_root else None
+    web_root = config.web_root_path
     add_admin(app, sio, lobby, node, occupancy, config.admin_token, tickets, cluster, web_root)
     app.router.add_get("/metrics", _token_required(config.metrics_token, metrics.handle))
     if web_root is not None:

@@ -21,6 +21,7 @@ from server.net.addresses import parse_networks
 from shared.protocol import LIMITS
 
 ENV_PREFIX = "TICKWIRE_"
+WEB_ROOT_AUTO = "auto"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +70,9 @@ class ServerConfig:
         ``X-Forwarded-For`` gives the client address; empty trusts none.
     :param metrics_token: when set, ``/metrics`` answers only ``Authorization: Bearer
         <token>``.
-    :param web_root: directory of the built browser client served at ``/``; empty disables it.
+    :param web_root: directory of the built browser client served at ``/``; empty disables it;
+        ``auto``: the client packaged in the wheel (``server/web``), else the checkout's
+        ``client/web/dist``.
     :param redis_url: ``redis://host:port/db`` of the cluster's directory; empty runs this
         process alone, everything in memory.
     :param redis_prefix: key prefix of this cluster in that Redis database.
@@ -122,7 +125,7 @@ class ServerConfig:
     ping_timeout: float = 20.0
     trusted_proxies: str = ""
     metrics_token: str = ""
-    web_root: str = "client/web/dist"
+    web_root: str = WEB_ROOT_AUTO
     redis_url: str = ""
     redis_prefix: str = "tw:"
     public_url: str = ""
@@ -153,6 +156,17 @@ class ServerConfig:
     def clustered(self) -> bool:
         """True when this process is a node of a cluster (``redis_url`` given)."""
         return bool(self.redis_url)
+
+    @property
+    def web_root_path(self) -> Path | None:
+        """Where the browser client is: ``web_root`` resolved (None when disabled)."""
+        if not self.web_root:
+            return None
+        if self.web_root != WEB_ROOT_AUTO:
+            return Path(self.web_root)
+        here = Path(__file__).parent
+        packaged, checkout = here / "web", here.parent / "client" / "web" / "dist"
+        return packaged if (packaged / "index.html").is_file() else checkout
 
     @property
     def worker_count(self) -> int:
