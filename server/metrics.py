@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Histogram, ProcessCollector, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 
@@ -78,6 +78,7 @@ class Metrics:
             buckets=TICK_BUCKETS, registry=self.registry,
         )
         self.registry.register(self)
+        ProcessCollector(registry=self.registry)  # process_cpu_seconds, resident memory...
         observe, recent = self.tick_duration.observe, stats.recent_ticks.record
 
         def observe_tick(seconds: float) -> None:

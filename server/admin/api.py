@@ -29,7 +29,7 @@ from server.admin.auth import AdminGuard, json_error
 from server.admin.control import NodeControl
 from server.admin.feed import MonitorFeed
 from server.admin.fleet import LocalFleet
-from server.admin.openapi import TICKET, Operation, describe
+from server.admin.openapi import EVENT, TICKET, Operation, describe
 from server.net.inbound import NAMESPACE
 from server.net.socketio_server import TickwireServer
 from server.requests import Arg, Shape
@@ -109,7 +109,7 @@ class AdminApi:
                       errors=(400,)),
             Operation("GET", "/api/admin/feed", self.feed.stream,
                       "The monitor's server-sent events: nodes, rooms, and room (with ?room=)",
-                      token=False, media="text/event-stream", answer={"type": "string"},
+                      token=False, media="text/event-stream", answer=EVENT,
                       errors=(401, 403), query={
                           "ticket": {"type": "string", "maxLength": 512, "required": True},
                           "room": {"type": "string", "maxLength": 32}}),
@@ -235,6 +235,12 @@ def _accepted(node: str) -> web.Response:
     return web.json_response({"ok": True, "node": node} if node else {"ok": True}, status=202)
 
 
+def _number(text: str) -> int | float:
+    """A JSON number with a fraction: ``65535.0`` is the integer JSON Schema says it is."""
+    value = float(text)
+    return int(value) if value.is_integer() and abs(value) <= 2**53 else value
+
+
 async def _body(request: web.Request, shape: Shape) -> dict[str, Any]:
     """The request's JSON body checked against ``shape`` (an empty body is ``{}``)."""
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
@@ -243,7 +249,10 @@ async def _body(request: web.Request, shape: Shape) -> dict[str, Any]:
     if len(raw) > MAX_BODY_BYTES:
         raise json_error(400, "bad_request", "send a JSON body under 4 KiB")
     try:
-        return shape.parse(json.loads(raw) if raw.strip() else {})
+        data = json.loads(raw, parse_float=_number) if raw.strip() else {}
+        if not isinstance(data, dict):
+            raise json_error(400, "bad_request", "the body must be a JSON object")
+        return shape.parse(data)
     except ValueError:
         raise json_error(400, "bad_request", "the body is not JSON") from None
     except ProtocolError as error:

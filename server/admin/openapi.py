@@ -45,6 +45,10 @@ PLAYER = {"type": "object", "required": ["id", "name", "connected"], "properties
 ROOM_DETAIL = {**ROOM, "required": [*ROOM["required"], "roster"], "properties": {
     **ROOM["properties"], "roster": {"type": "array", "items": PLAYER},
     "status": {"type": "object"}, "settings": {"type": "object"}, "tick": {"type": "integer"}}}
+EVENT = {"type": "object", "required": ["event", "data"], "description": (
+    "one server-sent event: its name and its JSON text (nodes: {nodes}, rooms: {rooms}, "
+    "room: a room's detail or {id, closed: true}, problem: {code, message})"), "properties": {
+    "event": {"enum": ["nodes", "rooms", "room", "problem"]}, "data": {"type": "string"}}}
 TICKET = {"type": "object", "required": ["ticket", "expires_in"], "properties": {
     "ticket": {"type": "string"}, "expires_in": NUMBER, "room_id": {"type": "string"},
     "url": {"type": "string", "description": "where to open the socket; empty: this server"}}}
@@ -143,9 +147,10 @@ def _operation(op: Operation) -> dict[str, Any]:
                    ((name, dict(schema)) for name, schema in op.query.items())]
     if parameters:
         description["parameters"] = parameters
-    if op.body is not None:
-        description["requestBody"] = {"required": True, "content": {
-            "application/json": {"schema": shape_schema(op.body)}}}
+    if op.body is not None:  # an empty body stands for {}
+        schema = shape_schema(op.body)
+        description["requestBody"] = {"required": bool(schema.get("required")), "content": {
+            "application/json": {"schema": schema}}}
     return description
 
 

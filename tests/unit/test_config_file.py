@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from server.config import ServerConfig
+from tests.helpers import ROOT
 
 
 def write(tmp_path: Path, text: str) -> str:
@@ -56,3 +57,9 @@ def test_a_missing_file_is_refused(tmp_path, capsys):
     with pytest.raises(SystemExit):
         ServerConfig.from_sources(["--config", str(tmp_path / "nope.toml")], {})
     assert "nope.toml" in capsys.readouterr().err
+
+
+def test_the_example_file_in_deploy_loads():
+    config = ServerConfig.from_sources(["--config", str(ROOT / "deploy" / "tickwire.toml")], {})
+    assert (config.host, config.log_format, config.trusted_proxies) == (
+        "0.0.0.0", "json", "127.0.0.1/32")
