@@ -28,7 +28,7 @@ web:
 run: setup
 	$(BIN)/python -m server $(ARGS)
 
-test: setup
+test: setup lint
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: setup

@@ -30,7 +30,7 @@ def _tickwire(port: int, shape: Shape) -> list[str]:
             "--tick-rate", str(TICK_RATE), "--max-connections", "5000", "--max-rooms", "1000",
             "--max-rooms-per-connection", "1000", "--joins-per-minute-per-address", "1000000",
             "--max-connections-per-address", "5000", "--max-rooms-per-address", "1000",
-            "--max-load", "100000000", "--busy-cpu", "0"]
+            "--max-load", "100000000", "--max-load-per-address", "100000000", "--busy-cpu", "0"]
 
 
 def _colyseus(port: int, shape: Shape) -> list[str]:

@@ -11,9 +11,11 @@ their place and why, that its directory listing changed, that it closed (both in
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,7 +97,9 @@ class Room:
         self.started = False
         self.closed = False
         self.acks: dict[int, int] = {}
-        self._last_id = 0
+        # a fresh id, unique in this room, for a player or an entity (not a bound method of
+        # the room, so the game and roster holding it make no reference cycle with the room)
+        self.new_id: Callable[[], int] = itertools.count(1).__next__
         self.roster = Roster(room_id, RosterLimits(
             options.max_players, options.max_spectators, options.max_inputs_per_tick,
             options.seat_grace), self.new_id)
@@ -229,29 +233,28 @@ class Room:
         if self.started:
             game.start()
         for member in self.roster.players():
-            game.join(member.player)
+            game.join(member.seated)
             if member.sid is None:
-                game.disconnect(member.player)
+                game.disconnect(member.seated)
 
     def _apply_inputs(self) -> None:
         counters = self.stats.inputs
         apply = self.game.apply
         for member in self.roster.connected.values():
-            queue = member.inputs
-            if queue is None or not queue.pending:
+            queue, player = member.inputs, member.player
+            if queue is None or player is None or not queue.pending:
                 continue
             for seq, values in queue.pending:
                 try:
-                    apply(member.player, values)
+                    apply(player, values)
                     counters.applied += 1
                 except Exception:
                     counters.failed += 1
                     log.exception("room %s: input %d of player %d failed; dropped",
-                                  self.id, seq, member.player.id,
-                                  extra=in_room(self.id, member.player.id))
+                                  self.id, seq, player.id, extra=in_room(self.id, player.id))
                 queue.acked = seq
             queue.pending.clear()
-            self.acks[member.player.id] = queue.acked
+            self.acks[player.id] = queue.acked
 
     def enqueue(self, sid: str, message: Any) -> None:
         """Validate one input message of connection ``sid`` and queue it for the next tick.
@@ -271,11 +274,6 @@ class Room:
         member.inputs.offer(seq, values, self.stats.inputs)
 
     # -- membership --------------------------------------------------------------------------
-
-    def new_id(self) -> int:
-        """A fresh id, unique in this room, for a player or an entity."""
-        self._last_id += 1
-        return self._last_id
 
     @property
     def player_count(self) -> int:
