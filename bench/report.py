@@ -1,4 +1,5 @@
-"""Runs -> per-shape figures (medians over reps), ratios against Colyseus, markdown tables."""
+"""Runs -> per-shape figures (medians over reps), ratios against each shape's reference
+(Colyseus; one process for the cluster shape), markdown tables."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import statistics
 from collections.abc import Callable
 from typing import Any
 
-from bench.shapes import misses
+from bench.shapes import SHAPES, misses
 
-PRIMARY, REFERENCE = "tickwire", "colyseus"
+PRIMARY, REFERENCE = "tickwire", "colyseus"  # a shape's systems unless it names its own
 FIGURES = (
     "clients", "rooms", "ticks_held", "ticks_on_time", "ticks_late", "ticks_within_step",
     "tick_p50_ms", "tick_p99_ms",
@@ -16,8 +17,19 @@ FIGURES = (
     "msgs_per_client_s", "msgs_per_client_s_min", "state_bytes", "keyframe_bytes",
     "delta_to_keyframe", "lat_p50_ms", "lat_p95_ms", "lat_p99_ms", "loadgen_cpu_pct",
     "state_gaps", "connect_errors", "disconnects", "other_load_cpu0_pct", "other_load_cpu1_pct",
+    "server_cpu_ms_per_client_s", "redirects", "redis_commands_per_s",
+    "redis_commands_per_room_s", "redis_cpu_pct", "redis_commands_per_join",
+    "redis_cpu_us_per_join",
 )
-# issue 5's targets: (what, shape, figure of the shape's summary entry, at least?, bound)
+# ratios of a shape's system to its reference: reference -> (name in the keys, (figure, name))
+RATIOS = {
+    "colyseus": ("colyseus", (("bytes_per_client_s", "bytes"), ("server_cpu_pct", "cpu"),
+                              ("max_clients_held", "capacity"))),
+    "tickwire": ("one_process", (("server_cpu_ms_per_client_s", "cpu_per_client"),
+                                 ("lat_p50_ms", "lat_p50"), ("lat_p99_ms", "lat_p99"))),
+}
+# issues 5 and 10's targets: (what, shape, figure of the shape's summary entry, at least?,
+# bound); "unchanged" latency is read as within 10%
 TARGETS = (
     ("bytes/client/s <= 0.35 x Colyseus", "S2", "bytes_ratio_vs_colyseus", False, 0.35),
     ("server CPU <= 1.5 x Colyseus", "S2", "cpu_ratio_vs_colyseus", False, 1.5),
@@ -26,6 +38,10 @@ TARGETS = (
     ("input->ack p99 <= 60 ms", "S2", "lat_p99_ms", False, 60),
     ("ticks run on time >= 99.5%", "S2", "ticks_on_time", True, 0.995),
     ("server RSS <= 60 MB", "S2", "server_rss_mb", False, 60),
+    ("server CPU per client <= 1.1 x one process", "S2C", "cpu_per_client_ratio_vs_one_process",
+     False, 1.1),
+    ("Redis commands per room per second <= 2", "S2C", "redis_commands_per_room_s", False, 2),
+    ("input->ack p99 <= 1.1 x one process", "S2C", "lat_p99_ratio_vs_one_process", False, 1.1),
 )
 LEVEL_FIGURES = ("clients", "server_cpu_pct", "ticks_on_time", "ticks_within_step",
                  "msgs_per_client_s_min",
@@ -61,34 +77,41 @@ def capacity(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {"max_clients_held": max(held, default=0), "levels": levels}
 
 
+def compared(shape: str) -> tuple[str, str]:
+    """The shape's own system and its reference (see ``Shape.systems``)."""
+    systems = SHAPES[shape].systems if shape in SHAPES else ()
+    return (systems[0], systems[1]) if len(systems) > 1 else (PRIMARY, REFERENCE)
+
+
 def summarize(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Figures keyed by shape: Tickwire's at the top level, other systems nested by name."""
+    """Figures keyed by shape: the shape's own system's at the top level (Tickwire's; the
+    cluster's for S2C) with its name under ``system``, other systems nested by name, and
+    ratios to the reference."""
     summary: dict[str, dict[str, Any]] = {}
     for shape in dict.fromkeys(run["shape"] for run in runs):
+        primary, reference = compared(shape)
         of_shape = [run for run in runs if run["shape"] == shape]
         by_system: dict[str, dict[str, Any]] = {}
         for system in dict.fromkeys(run["system"] for run in of_shape):
             mine = [run for run in of_shape if run["system"] == system]
             by_system[system] = capacity(mine) if shape == "S3" else medians(mine)
-        entry = dict(by_system.pop(PRIMARY, {}))
+        entry = {"system": primary, **by_system.pop(primary, {})}
         entry |= by_system
-        entry |= _ratios(entry, by_system.get(REFERENCE, {}))
+        entry |= _ratios(entry, reference, by_system.get(reference, {}))
         summary[shape] = entry
     return summary
 
 
 def figures_of(entry: dict[str, Any], system: str) -> dict[str, Any]:
     """One system's figures in a shape's summary entry."""
-    return entry if system == PRIMARY else entry.get(system, {})
+    return entry if entry.get("system", PRIMARY) == system else entry.get(system, {})
 
 
-def _ratios(primary: dict[str, Any], reference: dict[str, Any]) -> dict[str, float]:
-    ratios = {}
-    for key, name in (("bytes_per_client_s", "bytes"), ("server_cpu_pct", "cpu"),
-                      ("max_clients_held", "capacity")):
-        if primary.get(key) and reference.get(key):
-            ratios[f"{name}_ratio_vs_{REFERENCE}"] = round(primary[key] / reference[key], 3)
-    return ratios
+def _ratios(primary: dict[str, Any], reference: str, figures: dict[str, Any]
+            ) -> dict[str, float]:
+    label, pairs = RATIOS.get(reference, (reference, ()))
+    return {f"{name}_ratio_vs_{label}": round(primary[key] / figures[key], 3)
+            for key, name in pairs if primary.get(key) and figures.get(key)}
 
 
 # -- tables ------------------------------------------------------------------------------------
@@ -126,6 +149,15 @@ COLUMNS: tuple[Column, ...] = (
     ("loadgen CPU %", _fmt("loadgen_cpu_pct")),
     ("other load CPU0 / CPU1 %", _fmt("other_load_cpu0_pct", "other_load_cpu1_pct")),
 )
+CLUSTER_COLUMNS: tuple[Column, ...] = (  # tables with a cluster in them
+    ("server CPU ms/client/s", _fmt("server_cpu_ms_per_client_s", digits=3)),
+    ("redirects", _fmt("redirects", digits=0)),
+    ("Redis commands/s (/room)", _fmt("redis_commands_per_s", "redis_commands_per_room_s",
+                                      digits=2)),
+    ("Redis commands / CPU µs per join", _fmt("redis_commands_per_join",
+                                              "redis_cpu_us_per_join", digits=1)),
+    ("Redis CPU %", _fmt("redis_cpu_pct", digits=2)),
+)
 
 
 def _table(first: str, rows: list[tuple[str, dict[str, Any]]], extra: tuple[Column, ...] = ()
@@ -155,11 +187,14 @@ def tables(runs: list[dict[str, Any]], summary: dict[str, dict[str, Any]]) -> st
                    for s in systems)
         out.append(f"\n### {shape} (medians of {reps})")
         rows = [(system, figures_of(entry, system)) for system in systems]
-        out += _table("system", rows)
+        clustered = any(figures.get("redis_commands_per_s") is not None for _, figures in rows)
+        out += _table("system", rows, CLUSTER_COLUMNS if clustered else ())
+        primary, reference = compared(shape)
+        label = RATIOS.get(reference, (reference,))[0]
         ratios = ", ".join(f"{key} = {value}" for key, value in entry.items()
-                           if key.endswith(f"_ratio_vs_{REFERENCE}"))
+                           if key.endswith(f"_ratio_vs_{label}"))
         if ratios:
-            out.append(f"\n{PRIMARY} / {REFERENCE}: {ratios}")
+            out.append(f"\n{primary} / {reference}: {ratios}")
     return "\n".join(out)
 
 
@@ -174,8 +209,9 @@ def _held_line(entry: dict[str, Any], systems: list[str]) -> str:
 
 
 def targets(summary: dict[str, dict[str, Any]]) -> str:
-    """Issue 5's targets against this run's figures (for the shapes that ran)."""
-    lines = ["\n### Targets (issue 5)", "| target | shape | measured | met |", "|---|---|---|---|"]
+    """Issues 5 and 10's targets against this run's figures (for the shapes that ran)."""
+    lines = ["\n### Targets (issues 5 and 10)", "| target | shape | measured | met |",
+             "|---|---|---|---|"]
     for what, shape, key, at_least, bound in TARGETS:
         value = summary.get(shape, {}).get(key)
         if value is None:

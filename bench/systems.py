@@ -13,14 +13,19 @@ from bench.shapes import TICK_RATE, Shape
 class System:
     """A server under test.
 
-    :param name: what tables, results and ``--systems`` call it (also the loadgen's --system).
+    :param name: what tables, results and ``--systems`` call it.
+    :param client: the loadgen's client for it (``--system``: tickwire or colyseus).
     :param metrics_prefix: prefix of its tick counters on ``/metrics``.
     :param command: the server's command line for a port and a shape.
+    :param nodes: server processes; more than one makes a cluster of nodes that share a
+        private Redis (``node_command``).
     """
 
     name: str
+    client: str
     metrics_prefix: str
     command: Callable[[int, Shape], list[str]]
+    nodes: int = 1
 
 
 def _tickwire(port: int, shape: Shape) -> list[str]:
@@ -33,12 +38,21 @@ def _tickwire(port: int, shape: Shape) -> list[str]:
             "--max-load", "100000000", "--max-load-per-address", "100000000", "--busy-cpu", "0"]
 
 
+def node_command(system: System, port: int, shape: Shape, index: int, redis_url: str
+                 ) -> list[str]:
+    """Node ``index`` of a cluster: the system's command, joined to the cluster of
+    ``redis_url`` under the bench's key prefix, reachable at its own port."""
+    return [*system.command(port, shape), "--redis-url", redis_url, "--redis-prefix", "bench:",
+            "--public-url", f"http://127.0.0.1:{port}", "--node-id", f"node{index + 1}"]
+
+
 def _colyseus(port: int, shape: Shape) -> list[str]:
     return ["node", "bench/colyseus/server.js", "--port", str(port), "--npcs", str(shape.npcs),
             "--room-size", str(shape.players)]
 
 
 SYSTEMS = {
-    "tickwire": System("tickwire", "tickwire_", _tickwire),
-    "colyseus": System("colyseus", "colyseus_", _colyseus),
+    "tickwire": System("tickwire", "tickwire", "tickwire_", _tickwire),
+    "colyseus": System("colyseus", "colyseus", "colyseus_", _colyseus),
+    "tickwire-cluster": System("tickwire-cluster", "tickwire", "tickwire_", _tickwire, nodes=2),
 }

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ADMIN_TOKEN, ROOT, free_port, start_server
+from tests.helpers import ADMIN_TOKEN, free_port, start_server
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -29,7 +29,7 @@ async def test_schemathesis_finds_nothing_against_the_live_admin_api(tmp_path: P
             # under the admin API's 20 requests/s per address; wrong tokens (ignored_auth)
             # would spend the address's failure allowance: tests/integration/test_admin_api.py
             "--rate-limit", "18/s", "--exclude-checks", "ignored_auth",
-            "--report-dir", str(tmp_path), cwd=ROOT,
+            "--report-dir", str(tmp_path), cwd=tmp_path,  # its cache goes there too
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
         output, _ = await asyncio.wait_for(fuzz.communicate(), 120)
     finally:
