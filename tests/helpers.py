@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
@@ -112,3 +113,18 @@ def replace_budget(tickwire: RunningServer, monkeypatch: pytest.MonkeyPatch,
     budget = tickwire.lobby.budget
     monkeypatch.setattr(tickwire.lobby, "budget", RoomBudget(
         dataclasses.replace(budget.limits, **limits), meter or budget.meter))
+
+
+ADMIN_TOKEN = "admin-token-for-tests"
+
+
+async def admin_call(url: str, method: str, path: str, body: Any = None,
+                     token: str | None = ADMIN_TOKEN) -> tuple[int, Any]:
+    """One admin API request against the server at ``url``: the status and the body (JSON
+    when it is)."""
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    async with aiohttp.ClientSession() as http, http.request(
+            method, url + path, json=body, headers=headers) as answer:
+        if answer.content_type == "application/json":
+            return answer.status, await answer.json()
+        return answer.status, await answer.text()

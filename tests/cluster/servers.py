@@ -50,6 +50,12 @@ class NodeServer:
                 return answer.status, await answer.json()
             return answer.status, await answer.text()
 
+    async def admin_get(self, path: str, token: str = ADMIN_TOKEN) -> tuple[int, Any]:
+        """GET ``path`` of the admin API: the status and the JSON body."""
+        async with aiohttp.ClientSession() as http, http.get(
+                self.url + path, headers={"Authorization": f"Bearer {token}"}) as answer:
+            return answer.status, await answer.json()
+
     async def stop(self, sig: int = signal.SIGTERM) -> str:
         """Signal the process, wait for it (10 s at most) and return everything it printed."""
         if self.process.returncode is None:
