@@ -31,6 +31,12 @@ from shared.wire import TickwirePacket
 log = guarded(__name__)
 
 TOO_MANY_MESSAGES = "Too many messages; slow down"
+# refusals of what no well-behaved client sends, or sends too fast: they count toward the flood
+# cut. Others (room_full, input_overflow while the server is behind, not_in_room for inputs
+# still in flight after leaving...) are honest answers to honest clients: counted, not held
+# against the connection.
+ABUSE = frozenset({"bad_request", "bad_input", "payload_too_large", "rate_limited",
+                   "unknown_event"})
 ImmediateHandler = Callable[[str, Any], None]
 
 
@@ -205,11 +211,11 @@ class TickwireServer(socketio.AsyncServer):
             self.report(connection, error, event)
 
     def strike(self, connection: Connection, error: ProtocolError) -> bool:
-        """Count a refusal (by its code) against its connection; a connection that keeps
-        being refused is cut. True when this cut it."""
+        """Count a refusal by its code; one of ``ABUSE`` also counts against its connection,
+        and a connection that keeps being refused so is cut. True when this cut it."""
         self.refusals[error.code] += 1
         self.traffic.rejected_in += 1
-        if connection.refuse():
+        if error.code in ABUSE and connection.refuse():
             self.cut(connection, "flood")
             return True
         return False
