@@ -119,8 +119,9 @@ class TickwireServer(socketio.AsyncServer):
         return self.connections.get(eio_sid) if eio_sid is not None else None
 
     def cut(self, connection: Connection, reason: str) -> None:
-        """Close a connection for ``reason`` (``flood``, ``silent``, ``connect_timeout``...).
-        Flooders are told why first; silent ones lose their transport at once."""
+        """Close a connection for ``reason`` (``flood``, ``unresponsive``,
+        ``connect_timeout``...). Flooders are told why first; unresponsive ones lose their
+        transport at once."""
         if connection.cut_reason is not None:
             return
         connection.cut_reason = reason
@@ -129,7 +130,7 @@ class TickwireServer(socketio.AsyncServer):
         if reason == "flood" and connection.sid is not None:
             self._send_error(connection.sid, ProtocolError(
                 "rate_limited", "Disconnected for flooding"), "")
-        if reason in ("silent", "connect_timeout") and connection.outbox is not None:
+        if reason in ("unresponsive", "connect_timeout") and connection.outbox is not None:
             connection.outbox.abort()
         self.start_background_task(self._close_session, connection.eio_sid)
 
