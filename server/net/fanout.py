@@ -119,6 +119,11 @@ class Outbox(asyncio.Queue):
         if self.transport is not None:
             asyncio.get_running_loop().call_later(grace, self.transport.abort)
 
+    def stop_reading(self) -> None:
+        """Read no more from the transport (what the client still sends stays unread)."""
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.pause_reading()
+
     def abort(self) -> None:
         """Drop the transport now, unsent data and all."""
         if self.transport is not None:

@@ -120,13 +120,15 @@ class TickwireServer(socketio.AsyncServer):
 
     def cut(self, connection: Connection, reason: str) -> None:
         """Close a connection for ``reason`` (``flood``, ``unresponsive``,
-        ``connect_timeout``...). Flooders are told why first; unresponsive ones lose their
-        transport at once."""
+        ``connect_timeout``...). Nothing more it sent is read or handled; flooders are told
+        why first; unresponsive ones lose their transport at once."""
         if connection.cut_reason is not None:
             return
         connection.cut_reason = reason
         self.cuts[reason] += 1
         log.info("closing the connection of %s: %s", connection.address, reason)
+        if connection.outbox is not None:
+            connection.outbox.stop_reading()
         if reason == "flood" and connection.sid is not None:
             self._send_error(connection.sid, ProtocolError(
                 "rate_limited", "Disconnected for flooding"), "")
@@ -155,6 +157,8 @@ class TickwireServer(socketio.AsyncServer):
     def fast_frame(self, connection: Connection, payload: bytes) -> bool:
         """A small binary frame as it arrives; True when handled (or refused) here, False to
         leave it to ``binary_message`` (which then does not count it again)."""
+        if connection.cut_reason is not None:
+            return True  # already received, never handled
         if connection.sid is None:
             return False
         if not connection.admit(len(payload)):
@@ -173,6 +177,8 @@ class TickwireServer(socketio.AsyncServer):
 
     async def binary_message(self, connection: Connection, payload: bytes) -> None:
         """A binary frame from the read loop: count, classify, dispatch."""
+        if connection.cut_reason is not None:
+            return
         if connection.credit:
             connection.credit -= 1
         elif not connection.admit(len(payload)):
