@@ -17,6 +17,7 @@ from server.cluster.bus import NodeFanout
 from server.cluster.node import LISTING_INTERVAL, ClusterNode
 from server.config import ServerConfig
 from server.directory import MemoryDirectory, RoomDirectory
+from server.events.service import EventService
 from server.games import GAMES
 from server.games.base import Game
 from server.gateway import Gateway
@@ -50,6 +51,7 @@ PAGE_HEADERS = {
 GATEWAY = web.AppKey("gateway", Gateway)
 LOBBY = web.AppKey("lobby", Lobby)
 CLUSTER = web.AppKey("cluster", ClusterNode)
+EVENT_SERVICE = web.AppKey("events", EventService)
 TRANSPORT_SLACK = 1024  # Engine.IO framing on top of the largest accepted event
 
 
@@ -86,8 +88,10 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
         max_load=config.max_load, max_room_load=config.max_room_load, busy_cpu=config.busy_cpu,
         max_rooms_per_address=config.max_rooms_per_address,
         max_client_tick_rate=config.max_client_tick_rate), CpuMeter())
+    events = EventService(config, node, cluster.public_url if cluster else "")
     lobby = Lobby(config, directory, dispatcher, games, node, stats, budget,
-                  listing_interval=LISTING_INTERVAL if cluster else 0.0)
+                  listing_interval=LISTING_INTERVAL if cluster else 0.0,
+                  observer=events.producer)
     seating: Seating = cluster.seating(lobby) if cluster else LocalSeating(lobby)
     gateway = Gateway(sio, lobby, config, seating)
     metrics = Metrics(stats, Occupancy(
@@ -96,14 +100,17 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
         spectators=lambda: sum(room.spectator_count for room in lobby.rooms.values()),
         connections=lambda: len(sio.connections),
     ))
+    metrics.registry.register(events)
 
     app = web.Application(middlewares=[_page_headers] if cluster is None else [
         _page_headers, cluster.peers.learn_origins])
     app[LOBBY] = lobby
     app[GATEWAY] = gateway
+    app[EVENT_SERVICE] = events
     sio.attach(app)
     app.router.add_get("/healthz", _healthz)
     add_http_api(app, lobby, cluster.directory.subscribe_listings if cluster else None)
+    events.route(app)
     admin = AdminApi(sio, lobby, node, _locator(lobby, node, directory, cluster),
                      config.admin_token, lambda: cluster is None or cluster.healthy)
     admin.route(app)
@@ -202,7 +209,8 @@ def _origins(setting: str) -> str | list[str] | None:
 
 async def _healthz(request: web.Request) -> web.Response:
     """``status`` is ``ok``, or ``degraded`` while a cluster node cannot reach Redis (its rooms
-    run on; matchmaking answers ``cluster_unavailable``)."""
+    run on; matchmaking answers ``cluster_unavailable``) or an event sink has failed for
+    ``--events-degraded-after`` seconds (``sinks`` says which)."""
     lobby = request.app[LOBBY]
     gateway = request.app[GATEWAY]
     cluster = request.app.get(CLUSTER)
@@ -210,6 +218,10 @@ async def _healthz(request: web.Request) -> web.Response:
               "connections": len(gateway.sio.connections), "sessions": len(gateway.sessions)}
     if cluster is not None:
         health |= {"status": "ok" if cluster.healthy else "degraded", "node": cluster.node_id}
+    pipeline = request.app[EVENT_SERVICE].pipeline
+    health["sinks"] = pipeline.sinks_health()
+    if not pipeline.healthy:
+        health["status"] = "degraded"
     return web.json_response(health)
 
 

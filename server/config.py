@@ -11,6 +11,10 @@ from server.net.addresses import parse_networks
 from shared.protocol import LIMITS
 
 ENV_PREFIX = "TICKWIRE_"
+DEFAULT_DATA_DIR = os.path.join(
+    os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state"), "tickwire")
+EVENT_SCHEMES = ("kafka", "amqp", "amqps", "redis", "rediss", "nats", "tls", "eventbridge",
+                 "http", "https")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +79,22 @@ class ServerConfig:
     :param extra_port: a second port to listen on (a worker's own port); 0 for none.
     :param message_queue: where cross-node emits (announcements, kicks) travel: an
         ``amqp://`` URL selects RabbitMQ; empty uses ``redis_url``.
-    :param admin_token: enables ``/api/admin/*`` with ``Authorization: Bearer <token>``.
+    :param admin_token: enables ``/api/admin/*`` with ``Authorization: Bearer <token>``;
+        also lets ``/api/events`` stream the events of private rooms.
+    :param data_dir: where the event outbox and the match history (SQLite) live; empty keeps
+        both in memory (lost on exit).
+    :param events: event sink URLs (``--events URL``, repeatable; the variable takes them
+        separated by spaces): ``kafka://``, ``amqp://``, ``redis://``, ``nats://``,
+        ``eventbridge://``, ``http(s)://`` (shared/EVENTS.md).
+    :param outbox_max_events: undelivered events the outbox keeps at most; past it the
+        oldest that are not match results are dropped.
+    :param event_history: delivered events kept for ``/api/events`` readers that resume.
+    :param events_backoff_max: longest wait, in seconds, between two attempts of a failing
+        sink.
+    :param events_degraded_after: seconds a sink may keep failing before ``/healthz`` says
+        ``degraded``.
+    :param db: the match history and leaderboard store: empty for SQLite in ``data_dir``, or
+        ``postgresql://user@host/db``.
     """
 
     host: str = "127.0.0.1"
@@ -120,6 +139,13 @@ class ServerConfig:
     extra_port: int = 0
     message_queue: str = ""
     admin_token: str = ""
+    data_dir: str = DEFAULT_DATA_DIR
+    events: tuple[str, ...] = field(default=(), metadata={"repeat": True})
+    outbox_max_events: int = 100_000
+    event_history: int = 10_000
+    events_backoff_max: float = 30.0
+    events_degraded_after: float = 60.0
+    db: str = ""
 
     def __post_init__(self) -> None:
         if self.ping_interval < 1:
@@ -132,6 +158,15 @@ class ServerConfig:
         if self.message_queue and not self.message_queue.startswith(("amqp://", "amqps://",
                                                                      "redis://", "rediss://")):
             raise ValueError("--message-queue must be an amqp:// or redis:// URL")
+        object.__setattr__(self, "events", tuple(self.events))
+        for url in self.events:
+            if url.partition("://")[0].lower() not in EVENT_SCHEMES:
+                raise ValueError(f"--events {url.split('://')[0]}://...: use one of "
+                                 + ", ".join(f"{scheme}://" for scheme in EVENT_SCHEMES))
+        if self.db and not self.db.startswith(("postgresql://", "postgres://")):
+            raise ValueError("--db must be a postgresql:// URL (empty: SQLite in --data-dir)")
+        if self.outbox_max_events < 1 or self.event_history < 0:
+            raise ValueError("--outbox-max-events must be positive, --event-history at least 0")
 
     @property
     def clustered(self) -> bool:
@@ -158,6 +193,7 @@ class ServerConfig:
         """
         environ = os.environ if environ is None else environ
         parser = argparse.ArgumentParser(prog=prog, description="Run a Tickwire game server.")
+        unless_given: dict[str, object] = {}
         for spec in fields(cls):
             kind = type(spec.default)
             env_name = ENV_PREFIX + spec.name.upper()
@@ -171,14 +207,20 @@ class ServerConfig:
             if kind is bool:
                 parser.add_argument(flag, action=argparse.BooleanOptionalAction,
                                     default=default, help=help_text)
+            elif "repeat" in spec.metadata:  # the flag again adds a value
+                parser.add_argument(flag, action="append", default=None, help=help_text)
+                unless_given[spec.name] = default
             elif "bare" in spec.metadata:  # the flag alone means this value
                 parser.add_argument(flag, type=kind, default=default, nargs="?",
                                     const=spec.metadata["bare"], help=help_text)
             else:
                 parser.add_argument(flag, type=kind, default=default, help=help_text)
-        arguments = parser.parse_args(argv)
+        arguments = vars(parser.parse_args(argv))
+        for name, default in unless_given.items():  # repeated flags replace the variable
+            if arguments[name] is None:
+                arguments[name] = default
         try:
-            return cls(**vars(arguments))
+            return cls(**arguments)
         except ValueError as error:
             parser.error(str(error))
 
@@ -189,7 +231,9 @@ FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
 
 def _parse(kind: type, text: str) -> object:
     """An environment variable's text as a field of type ``kind`` (booleans: 1/0, true/false,
-    yes/no, on/off)."""
+    yes/no, on/off; tuples: values separated by spaces)."""
+    if kind is tuple:
+        return tuple(text.split())
     if kind is bool:
         word = text.strip().lower()
         if word not in TRUE_WORDS | FALSE_WORDS:

@@ -2,9 +2,10 @@
 
 The room owns its membership end to end: it admits, resumes, drops, removes and kicks members,
 enters and exits them from its Socket.IO room through its ``Dispatcher`` (the only code that
-does), and tells its ``RoomListener`` (the lobby) about every change: who joined, who lost
-their place and why, that its directory listing changed, that it closed (both interfaces in
-``server.interfaces``). A room never touches sockets: ``SocketDispatcher`` in
+does), and tells its ``RoomListener`` (the lobby and the room events producer) about every
+change: that it runs and started, who joined, who lost their place and why, that its directory
+listing changed, its game's own events, that it closed and how the game came out (both
+interfaces in ``server.interfaces``). A room never touches sockets: ``SocketDispatcher`` in
 ``server/net/dispatcher.py`` is its network side.
 """
 
@@ -14,11 +15,12 @@ import asyncio
 import logging
 import random
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from server.clock import FixedStepClock
-from server.games.base import Game, JoinRequest
+from server.games.base import Game, GameResult, JoinRequest
 from server.interfaces import Dispatcher, RoomListener
 from server.messages import Mailbox
 from server.metrics import EngineStats
@@ -65,7 +67,8 @@ class Room:
     :param options: see ``RoomOptions``; ``options.settings`` must already be validated.
     :param dispatcher: the network side.
     :param stats: the process-wide counters this room adds to.
-    :param listener: hears about membership and listing changes, and the close.
+    :param listener: hears about the start, membership and listing changes, the game's
+        events, and the close.
     """
 
     def __init__(
@@ -91,6 +94,7 @@ class Room:
         self.tick = 0
         self.started = False
         self.closed = False
+        self.result: GameResult | None = None  # the game's, once closed
         self.acks: dict[int, int] = {}
         self._last_id = 0
         self.roster = Roster(room_id, RosterLimits(
@@ -112,14 +116,16 @@ class Room:
         """Start ticking on the running event loop."""
         self._loop = asyncio.get_running_loop()
         self._empty_since = self._now()
+        self.listener.opened(self)
         if self.options.autostart:
             self.started = True
             self.game.start()
+            self.listener.started(self)
         self.clock.start(self._on_tick)
 
     async def close(self, code: str = "room_closed") -> None:
-        """End the room: stop ticking, let the game end, tell every member why, release
-        them. Only the first call does anything."""
+        """End the room: stop ticking, let the game end and give its result, tell every
+        member why, release them. Only the first call does anything."""
         if self.closed:
             return
         self.closed = True
@@ -128,6 +134,10 @@ class Room:
             self.game.end(code)
         except Exception:
             log.exception("room %s: the game's end hook failed", self.id)
+        try:
+            self.result = self.game.result()
+        except Exception:
+            log.exception("room %s: the game's result hook failed", self.id)
         self._deliver_messages()
         sids = list(self.roster.connected)
         self.dispatcher.broadcast(
@@ -195,7 +205,9 @@ class Room:
         return self.sync.advance(self.tick, self.game.entities, self.acks, departed)
 
     def _apply_membership(self) -> list[int]:
-        if self.roster.held and self.roster.expire(self._now()):
+        if self.roster.held and (expired := self.roster.expire(self._now())):
+            for member in expired:
+                self.listener.member_left(self, None, member, "seat_expired")
             self.listener.listing_changed(self)
         changes = self.roster.take_changes()
         for player in changes.left:
@@ -286,7 +298,7 @@ class Room:
         self._ask_game(JoinRequest(name, spectate, metadata or {}))
         member = self.roster.admit(sid, name, spectate)
         self.listener.listing_changed(self)
-        return await self._seat(member)
+        return await self._seat(member, resumed=False)
 
     async def resume(self, sid: str, token: str) -> dict[str, Any]:
         """Put connection ``sid`` back on the seat of ``token`` (see ``Roster.resume``); a
@@ -295,8 +307,8 @@ class Room:
             raise ProtocolError("seat_expired")
         member, previous = self.roster.resume(sid, token, self._now())
         if previous is not None:
-            await self._evict(previous, "replaced")
-        return await self._seat(member)
+            await self._evict(previous, member, "replaced")
+        return await self._seat(member, resumed=True)
 
     async def leave(self, sid: str) -> None:
         """Connection ``sid`` leaves for good; its seat, if any, is released."""
@@ -316,22 +328,23 @@ class Room:
             reason = refusal[:MAX_REFUSAL_LENGTH] if isinstance(refusal, str) else ""
             raise ProtocolError("join_refused", reason or None)
 
-    async def _seat(self, member: Member) -> dict[str, Any]:
+    async def _seat(self, member: Member, resumed: bool) -> dict[str, Any]:
         assert member.sid is not None
-        self.listener.member_joined(self, member.sid)
+        self.listener.member_joined(self, member, resumed)
         await self.dispatcher.enter(member.sid, self.id)
         return self.welcome(member)
 
     async def _release(self, sid: str, member: Member | None, reason: str) -> None:
         if member is None or self.closed:
             return
-        self.listener.member_left(self, sid, reason)
+        self.listener.member_left(self, sid, member, reason)
         self.listener.listing_changed(self)
         await self.dispatcher.exit(sid, self.id)
 
-    async def _evict(self, sid: str, code: str) -> None:
-        """Tell connection ``sid`` it lost its place (``kicked``, ``replaced``); take it out."""
-        self.listener.member_left(self, sid, code)
+    async def _evict(self, sid: str, member: Member, code: str) -> None:
+        """Tell connection ``sid`` it lost ``member``'s place (``kicked``, ``replaced``); take
+        it out."""
+        self.listener.member_left(self, sid, member, code)
         self.dispatcher.send(sid, EVENTS.closed, ProtocolError(code).to_wire() | {
             "room_id": self.id})
         await self.dispatcher.exit(sid, self.id)
@@ -348,7 +361,9 @@ class Room:
         target = self.roster.kick(by_sid, player_id)
         self.listener.listing_changed(self)
         if target.sid is not None:
-            await self._evict(target.sid, "kicked")
+            await self._evict(target.sid, target, "kicked")
+        else:
+            self.listener.member_left(self, None, target, "kicked")
 
     def change_settings(self, by_sid: str, changes: Any) -> None:
         """Host changes game settings before the start; the world restarts with them at the
@@ -368,11 +383,15 @@ class Room:
         self.started = True
         self.game.start()
         self.roster.changed = True
+        self.listener.started(self)
         self.listener.listing_changed(self)
 
     def _new_game(self) -> Game:
         return self.game_class(self.settings, self.new_id, self.rng, self.clock.dt,
-                               self.mailbox)
+                               self.mailbox, self._publish)
+
+    def _publish(self, kind: str, data: Mapping[str, Any]) -> None:
+        self.listener.game_event(self, kind, data)
 
     # -- views -------------------------------------------------------------------------------
 

@@ -72,7 +72,8 @@ async def start_node(prefix: str, node_id: str, *flags: str, redis_url: str = RE
         "--redis-prefix", prefix, "--public-url", f"http://127.0.0.1:{port}",
         "--node-id", node_id, "--admin-token", ADMIN_TOKEN, "--empty-room-grace", "2",
         "--max-rooms-per-address", "1000",  # every test client comes from 127.0.0.1
-        *flags, cwd=ROOT, env={**os.environ, "TICKWIRE_WEB_ROOT": web_root},
+        *flags, cwd=ROOT,
+        env={**os.environ, "TICKWIRE_WEB_ROOT": web_root, "TICKWIRE_DATA_DIR": ""},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     node = NodeServer(node_id, port, process)
     if wait:
