@@ -175,3 +175,12 @@ async def until(condition: Callable[[], bool], timeout: float = 10.0,
 def types_of(events: list[dict[str, Any]], subject: str | None = None) -> list[str]:
     """The types of ``events`` (of one room when ``subject`` is given), repeats removed."""
     return [e["type"] for e in unique(events) if subject is None or e["subject"] == subject]
+
+
+async def settled(server: RunningServer, service: EventService, room_id: str,
+                  timeout: float = 10.0) -> None:
+    """Room ``room_id`` closed, and every sink acknowledged every event produced so far."""
+    await until(lambda: room_id not in server.lobby.rooms, timeout, f"room {room_id} closing")
+    await until(lambda: service.pipeline.produced == service.log.emitted
+                and all(d.depth == 0 for d in service.pipeline.deliveries), timeout,
+                "every sink having every event")
