@@ -93,7 +93,8 @@ class EventLog:
     """Where producers hand events: a bounded in-memory queue the outbox writer drains.
 
     Past ``max_queued`` events the oldest one that is not a result is dropped (counted in
-    ``dropped``, logged at most once a minute); results are always kept.
+    ``dropped``, logged at most once a minute); results are always kept, past the bound if
+    need be.
 
     :param node: this process's node id (the events' source).
     :param max_queued: events held in memory at most; default 20,000.
@@ -122,8 +123,10 @@ class EventLog:
         """
         record = EventRecord(str(uuid.uuid4()), type, source or self.source, subject,
                              time.time(), sequence, public, data)
-        if len(self.queue) >= self.max_queued and not record.result:
-            self._drop_oldest()
+        if len(self.queue) >= self.max_queued and not self._drop_oldest() and (
+                not record.result):
+            self._count_drop()  # nothing older may go: this one does
+            return record
         self.queue.append(record)
         self.emitted += 1
         self._ready.set()
@@ -141,11 +144,15 @@ class EventLog:
         """Return once an event is queued."""
         await self._ready.wait()
 
-    def _drop_oldest(self) -> None:
+    def _drop_oldest(self) -> bool:
         victim = next((r for r in self.queue if not r.result), None)
         if victim is None:
-            return
+            return False
         self.queue.remove(victim)
+        self._count_drop()
+        return True
+
+    def _count_drop(self) -> None:
         self.dropped += 1
         now = time.monotonic()
         if now - self._warned_at >= 60.0:
