@@ -93,7 +93,7 @@ async def play_and_read(config) -> dict[str, Any]:
 
 
 def check_answers(answers: dict[str, Any]) -> None:
-    first, second, private = answers["ids"]
+    first, second, _private = answers["ids"]
     status, board = answers["leaderboard"]
     assert status == 200
     assert board["leaderboard"] == [  # by wins, then score

@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 from client import TickwireClient
-from tests.events.helpers import check_event, serving
+from tests.events.helpers import check_event
 from tests.events.test_webhook import play_a_match
 from tests.helpers import config_with
 
@@ -70,7 +70,7 @@ async def test_live_events_arrive_in_order_with_their_positions(tickwire):
         seen = await reader.until("room.ended", room_id)
     positions = [position for position, _ in seen]
     assert positions == sorted(positions) and len(set(positions)) == len(positions)
-    assert [e["type"] for _, e in seen if e["subject"] == room_id][0] == "room.created"
+    assert next(e["type"] for _, e in seen if e["subject"] == room_id) == "room.created"
 
 
 async def test_filters_by_type_prefix_and_room(tickwire):
