@@ -73,7 +73,7 @@ def supervise(config: ServerConfig, flags: list[str]) -> int:
     worker_flags = [*flags, "--cors-origins", cors] if config.cors_origins.strip() != "*" else flags
     supervisor = Supervisor(
         lambda index, generation: worker_argv(worker_flags, index, generation, config.host,
-                                              config.port, config.public_url),
+                                              config.port, config.public_url, config.data_dir),
         config.worker_count)
     print(f"Tickwire supervising {config.worker_count} workers on http://{config.host}:"
           f"{config.port}", flush=True)
