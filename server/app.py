@@ -89,6 +89,8 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
         max_rooms_per_address=config.max_rooms_per_address,
         max_client_tick_rate=config.max_client_tick_rate), CpuMeter())
     events = EventService(config, node, cluster.public_url if cluster else "")
+    if cluster is not None:
+        cluster.registry.on_dead = events.node_lost
     lobby = Lobby(config, directory, dispatcher, games, node, stats, budget,
                   listing_interval=LISTING_INTERVAL if cluster else 0.0,
                   observer=events.producer)

@@ -85,12 +85,14 @@ class NodeRegistry:
     :param heartbeat: seconds between heartbeats; default 1.
     :param ttl: seconds without a heartbeat after which the node counts as dead; default 3.
     :param protocol: protocol version this node speaks; default ``shared.protocol.VERSION``.
+    :param on_dead: hears the id of every dead node this node sweeps (for ``node.down``).
     """
 
     def __init__(self, directory: RedisDirectory, node_id: str, public_url: str,
                  local_rooms: Callable[[], Iterable[RoomListing]], secret: str = "",
                  heartbeat: float = HEARTBEAT_SECONDS, ttl: float = TTL_SECONDS,
-                 protocol: int = VERSION) -> None:
+                 protocol: int = VERSION,
+                 on_dead: Callable[[str], None] = lambda node: None) -> None:
         self.directory = directory
         self.node_id = node_id
         self.public_url = public_url
@@ -98,6 +100,7 @@ class NodeRegistry:
         self.heartbeat = heartbeat
         self.ttl = ttl
         self.protocol = protocol
+        self.on_dead = on_dead
         self.healthy = False
         self.started = time.time()
         self._configured_secret = secret
@@ -204,14 +207,21 @@ class NodeRegistry:
                     log.info("node %s registered with %d rooms", self.node_id, len(rooms))
                 elif answer == -2:
                     raise ClusterMismatch(f"another process took node id {self.node_id!r}")
-                elif answer > 0:
-                    log.info("swept %d rooms of dead nodes", answer)
+                else:
+                    self._swept(answer)
                 self._set_healthy(True)
             except ProtocolError:
                 self._set_healthy(False)
             except ClusterMismatch as refusal:
                 log.error("node %s cannot rejoin: %s", self.node_id, refusal)
                 self._set_healthy(False)
+
+    def _swept(self, answer: object) -> None:
+        rooms, *dead = answer  # type: ignore[misc]
+        for node in dead:
+            log.warning("node %s found dead: it and its %d rooms left the directory", node,
+                        rooms)
+            self.on_dead(node.decode() if isinstance(node, bytes) else str(node))
 
     def _set_healthy(self, healthy: bool) -> None:
         if healthy != self.healthy and self._joined:

@@ -15,7 +15,7 @@ from aiohttp import web
 from prometheus_client.metrics_core import CounterMetricFamily, Metric
 
 from server.config import ServerConfig
-from server.events.model import EventLog
+from server.events.model import NODE_DOWN, EventLog
 from server.events.outbox import Outbox
 from server.events.pipeline import EventPipeline
 from server.events.producer import RoomEvents
@@ -60,6 +60,10 @@ class EventService:
         app.on_startup.append(self._start)
         app.on_shutdown.append(self._close_readers)
         app.on_cleanup.append(self._stop)
+
+    def node_lost(self, node: str) -> None:
+        """``node.down`` (``lost``) for a dead node this node swept from the cluster."""
+        self.log.emit(NODE_DOWN, node, {"node": node, "reason": "lost"})
 
     def collect(self) -> Iterator[Metric]:
         """Prometheus collector protocol: the pipeline's counters and the game events
