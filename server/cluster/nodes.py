@@ -217,7 +217,8 @@ class NodeRegistry:
                 self._set_healthy(False)
 
     def _swept(self, answer: object) -> None:
-        rooms, *dead = answer  # type: ignore[misc]
+        assert isinstance(answer, list), answer
+        rooms, dead = answer[0], answer[1:]
         for node in dead:
             log.warning("node %s found dead: it and its %d rooms left the directory", node,
                         rooms)
