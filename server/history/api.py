@@ -26,7 +26,7 @@ from aiohttp_sse import sse_response
 
 from server.history.consumer import HistorySink
 from server.history.store import HistoryStore
-from shared.protocol import DEFAULTS
+from shared.protocol import DEFAULTS, HISTORY_FEED_PATH
 
 FEED_EVENT = "history"
 FEED_SIZE = 10
@@ -55,7 +55,7 @@ class HistoryApi:
         app.router.add_get("/api/leaderboard", self.leaderboard)
         app.router.add_get("/api/matches", self.recent)
         app.router.add_get("/api/matches/{room_id}", self.match)
-        app.router.add_get("/api/history/feed", self.feed)
+        app.router.add_get(HISTORY_FEED_PATH, self.feed)
 
     async def leaderboard(self, request: web.Request) -> web.Response:
         """``GET /api/leaderboard``."""
