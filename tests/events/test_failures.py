@@ -13,8 +13,9 @@ import signal
 import aio_pika
 import aiohttp
 
+from bench.tansu import Tansu
 from client import TickwireClient
-from tests.events.brokers import Gate, KafkaReader, Tansu
+from tests.events.brokers import Gate, KafkaReader
 from tests.events.helpers import (
     Receiver,
     assert_room_order,
@@ -55,7 +56,7 @@ async def carry_on(url: str, host: TickwireClient, room: dict) -> str:
 
 async def test_kafka_broker_killed_and_restarted_loses_nothing(tmp_path):
     broker, topic = Tansu(tmp_path), "tickwire-events"
-    await broker.start(topic)
+    await asyncio.to_thread(broker.start, topic)
     url = f"kafka://{broker.address}/{topic}?idempotent=false"
     config = config_with(events=(url,), data_dir=str(tmp_path), events_backoff_max=0.5)
     try:
@@ -72,7 +73,7 @@ async def test_kafka_broker_killed_and_restarted_loses_nothing(tmp_path):
             # the producer gives a batch up after its request timeout (10 s)
             await until(lambda: room["id"] not in server.lobby.rooms and delivery.depth > 0
                         and delivery.stats.retried > 0, timeout=30, what="events held back")
-            await broker.start(topic)
+            await asyncio.to_thread(broker.start, topic)
             after = KafkaReader(broker.address, topic)
             await after.consumer.start()
             try:
