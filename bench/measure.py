@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import procs
+from bench.events import event_figures
 from bench.prometheus import Scrape, scrape, tick_figures
 from bench.shapes import Shape
 from bench.systems import System
@@ -44,6 +45,7 @@ def run_one(system: System, shape: Shape, clients: int, timing: Timing) -> dict[
     try:
         procs.wait_until_serving(metrics_url, server)
         result |= _drive(system, shape, clients, timing, port, server.pid, metrics_url)
+        result["system"] = system.name  # the loadgen reports the protocol it spoke
     except (RuntimeError, OSError, ValueError) as error:
         result["error"] = f"{type(error).__name__}: {error}"
     finally:
@@ -78,6 +80,7 @@ def _window(system: System, start: Sample, end: Sample, server_pid: int) -> dict
         "server_rss_mb": round(procs.rss_mb(server_pid), 1),
         "cpu_busy_pct": [pct(a, b) for a, b in zip(start.busy, end.busy, strict=True)],
         **tick_figures(system.metrics_prefix, start.metrics, end.metrics),
+        **(event_figures(start.metrics, end.metrics) if system.events else {}),
     }
 
 
@@ -93,7 +96,8 @@ def _other_load(figures: dict[str, Any]) -> dict[str, float]:
 def _drive(system: System, shape: Shape, clients: int, timing: Timing, port: int,
            server_pid: int, metrics_url: str) -> dict[str, Any]:
     """Run the loadgen and sample the server at its window markers."""
-    argv = ["node", "bench/loadgen.js", "--system", system.name, "--port", str(port),
+    argv = ["node", "bench/loadgen.js", "--system", system.loadgen or system.name,
+            "--port", str(port),
             "--clients", str(clients), "--players", str(shape.players), "--npcs", str(shape.npcs),
             "--warmup", str(timing.warmup), "--duration", str(timing.duration),
             "--max-time", str(timing.max_time(clients)), "--probes", str(shape.probes)]

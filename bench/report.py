@@ -8,7 +8,7 @@ from typing import Any
 
 from bench.shapes import misses
 
-PRIMARY, REFERENCE = "tickwire", "colyseus"
+PRIMARY, REFERENCE, WITH_EVENTS = "tickwire", "colyseus", "tickwire-events"
 FIGURES = (
     "clients", "rooms", "ticks_held", "ticks_on_time", "ticks_late", "ticks_within_step",
     "tick_p50_ms", "tick_p99_ms",
@@ -16,6 +16,8 @@ FIGURES = (
     "msgs_per_client_s", "msgs_per_client_s_min", "state_bytes", "keyframe_bytes",
     "delta_to_keyframe", "lat_p50_ms", "lat_p95_ms", "lat_p99_ms", "loadgen_cpu_pct",
     "state_gaps", "connect_errors", "disconnects", "other_load_cpu0_pct", "other_load_cpu1_pct",
+    "events_per_s", "kafka_p50_ms", "kafka_p99_ms", "kafka_depth", "rabbitmq_p50_ms",
+    "rabbitmq_p99_ms", "rabbitmq_depth",
 )
 # issue 5's targets: (what, shape, figure of the shape's summary entry, at least?, bound)
 TARGETS = (
@@ -26,6 +28,8 @@ TARGETS = (
     ("input->ack p99 <= 60 ms", "S2", "lat_p99_ms", False, 60),
     ("ticks run on time >= 99.5%", "S2", "ticks_on_time", True, 0.995),
     ("server RSS <= 60 MB", "S2", "server_rss_mb", False, 60),
+    ("server CPU with Kafka + RabbitMQ sinks <= 1.05 x without (issue 11)", "S2",
+     "cpu_ratio_events_on_off", False, 1.05),
 )
 LEVEL_FIGURES = ("clients", "server_cpu_pct", "ticks_on_time", "ticks_within_step",
                  "msgs_per_client_s_min",
@@ -73,6 +77,10 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         entry = dict(by_system.pop(PRIMARY, {}))
         entry |= by_system
         entry |= _ratios(entry, by_system.get(REFERENCE, {}))
+        with_events = by_system.get(WITH_EVENTS, {})
+        if entry.get("server_cpu_pct") and with_events.get("server_cpu_pct"):
+            entry["cpu_ratio_events_on_off"] = round(
+                with_events["server_cpu_pct"] / entry["server_cpu_pct"], 3)
         summary[shape] = entry
     return summary
 
@@ -161,6 +169,27 @@ def tables(runs: list[dict[str, Any]], summary: dict[str, dict[str, Any]]) -> st
         if ratios:
             out.append(f"\n{PRIMARY} / {REFERENCE}: {ratios}")
     return "\n".join(out)
+
+
+def events_table(summary: dict[str, dict[str, Any]]) -> str:
+    """Per shape run with ``tickwire-events``: CPU without and with the sinks, events per
+    second, each sink's delivery latency."""
+    lines = []
+    for shape, entry in summary.items():
+        with_events = entry.get(WITH_EVENTS)
+        if not with_events:
+            continue
+        if not lines:
+            lines = ["\n### Events (issue 11): Kafka + RabbitMQ sinks on vs off",
+                     "| shape | CPU % off / on | ratio | events/s | Kafka p50 / p99 ms | "
+                     "RabbitMQ p50 / p99 ms |", "|---|---|---|---|---|---|"]
+        lines.append("| " + " | ".join([
+            shape, _fmt("server_cpu_pct")(entry) + " / " + _fmt("server_cpu_pct")(with_events),
+            str(entry.get("cpu_ratio_events_on_off", "—")),
+            _fmt("events_per_s")(with_events),
+            _fmt("kafka_p50_ms", "kafka_p99_ms", digits=2)(with_events),
+            _fmt("rabbitmq_p50_ms", "rabbitmq_p99_ms", digits=2)(with_events)]) + " |")
+    return "\n".join(lines)
 
 
 def _held_cell(run: dict[str, Any]) -> str:

@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 SEND_TIMEOUT = 30.0  # a batch not acknowledged by then counts as failed
 BACKOFF_BASE = 0.1
 LOG_EVERY = 60.0  # seconds between two warnings about the same failing sink
-LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+                   30.0, 60.0)
 
 
 @dataclass(slots=True)

@@ -18,7 +18,7 @@ import asyncio
 import fcntl
 import os
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,10 +104,12 @@ class Outbox:
         await self._run(self._close)
         self._thread.shutdown(wait=True)
 
-    async def append(self, events: list[NewEvent]) -> tuple[list[StoredEvent], dict[str, int]]:
-        """Store ``events`` (one transaction); returns them with their positions, and per sink
-        how many undelivered events were dropped to stay within ``max_events``."""
-        return await self._run(self._append, events)
+    async def append(self, items: Sequence[T], stored_form: Callable[[T], NewEvent]
+                     ) -> tuple[list[StoredEvent], dict[str, int]]:
+        """Store ``items`` as ``stored_form`` makes them (in the outbox thread, off the event
+        loop; one transaction); returns them with their positions, and per sink how many
+        undelivered events were dropped to stay within ``max_events``."""
+        return await self._run(lambda: self._append([stored_form(item) for item in items]))
 
     async def read(self, after: int, limit: int) -> list[StoredEvent]:
         """Events past position ``after``, oldest first, at most ``limit``."""

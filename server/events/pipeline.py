@@ -1,10 +1,11 @@
 """``EventPipeline``: from the in-memory ``EventLog`` through the outbox to every sink.
 
 A writer task drains the log in batches: it builds each event's CloudEvents envelope and
-stores the batch in the SQLite outbox (both off the event loop), counts the events as
-produced, wakes every sink's ``Delivery`` and hands the stored events to live subscribers
-(the SSE stream). The pipeline also emits this node's ``node.up`` and ``node.down``, and
-reports per-sink counters (``collect``, for ``/metrics``) and health (``sinks_health``).
+stores the batch in the SQLite outbox (both in the outbox's thread, off the event loop),
+counts the events as produced, wakes every sink's ``Delivery`` and hands the stored events to
+live subscribers (the SSE stream). The pipeline also emits this node's ``node.up`` and
+``node.down``, and reports per-sink counters (``collect``, for ``/metrics``) and health
+(``sinks_health``).
 """
 
 from __future__ import annotations
@@ -132,8 +133,7 @@ class EventPipeline:
     async def _write(self, records: list[EventRecord]) -> None:
         if not records:
             return
-        new = await asyncio.to_thread(_stored_forms, records)
-        stored, dropped = await self.outbox.append(new)
+        stored, dropped = await self.outbox.append(records, _stored_form)
         self.produced += len(stored)
         for delivery in self.deliveries:
             delivery.stats.dropped += dropped.get(delivery.sink.name, 0)
@@ -191,6 +191,6 @@ class EventPipeline:
         yield latency
 
 
-def _stored_forms(records: list[EventRecord]) -> list[NewEvent]:
-    return [NewEvent(r.id, r.type, r.subject, r.public, r.result, r.time, envelope(r))
-            for r in records]
+def _stored_form(record: EventRecord) -> NewEvent:
+    return NewEvent(record.id, record.type, record.subject, record.public, record.result,
+                    record.time, envelope(record))

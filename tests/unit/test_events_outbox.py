@@ -26,7 +26,8 @@ async def test_past_its_bound_the_outbox_drops_the_oldest_non_results(tmp_path):
     await outbox.open()
     try:
         types = ["room.ended" if n % 4 == 0 else "player.joined" for n in range(11)]
-        stored, dropped = await outbox.append([new(t, n) for n, t in enumerate(types)])
+        stored, dropped = await outbox.append(list(enumerate(types)),
+                                              lambda item: new(item[1], item[0]))
         assert dropped == {"a": 6, "b": 6}
         kept = await outbox.read(0, 100)
         assert [e.id for e in kept] == ["id-0", "id-4", "id-8", "id-9", "id-10"]
@@ -43,7 +44,7 @@ async def test_results_are_never_dropped_even_past_the_bound(tmp_path):
     outbox = Outbox(str(tmp_path), ["a"], max_events=2, history=0)
     await outbox.open()
     try:
-        await outbox.append([new("room.ended", n) for n in range(5)])
+        await outbox.append(list(range(5)), lambda n: new("room.ended", n))
         assert len(await outbox.read(0, 100)) == 5
     finally:
         await outbox.close()
@@ -53,7 +54,7 @@ async def test_delivered_events_leave_but_the_history_stays(tmp_path):
     outbox = Outbox(str(tmp_path), ["a", "b"], max_events=100, history=3)
     await outbox.open()
     try:
-        stored, _ = await outbox.append([new("player.joined", n) for n in range(10)])
+        stored, _ = await outbox.append(list(range(10)), lambda n: new("player.joined", n))
         await outbox.ack("a", stored[-1].pos, 10)
         assert len(await outbox.read(0, 100)) == 10
         await outbox.ack("b", stored[-1].pos, 10)
@@ -65,7 +66,7 @@ async def test_delivered_events_leave_but_the_history_stays(tmp_path):
 async def test_cursors_survive_a_reopen_and_a_new_sink_starts_at_the_undelivered(tmp_path):
     outbox = Outbox(str(tmp_path), ["a", "b"], max_events=100, history=100)
     await outbox.open()
-    stored, _ = await outbox.append([new("player.joined", n) for n in range(6)])
+    stored, _ = await outbox.append(list(range(6)), lambda n: new("player.joined", n))
     await outbox.ack("a", stored[3].pos, 4)
     await outbox.ack("b", stored[1].pos, 2)
     await outbox.close()
