@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WEB := client/web
 ARGS ?=
-SHAPES ?= S1,S2,S3
+SHAPES ?= S1,S2,S2C,S3
 BENCH_NODE := bench/node_modules/.installed
 
 .PHONY: setup run test lint bench clean
@@ -28,7 +28,8 @@ web:
 run: setup
 	$(BIN)/python -m server $(ARGS)
 
-test: setup
+# the load generator's packages too: a test runs it against a two-node cluster
+test: setup lint $(BENCH_NODE)
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: setup

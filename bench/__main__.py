@@ -1,7 +1,8 @@
 """``python -m bench``: measure Tickwire (and Colyseus beside it) on the anchors' shapes.
 
-S1 and S2 run every system once per rep, rep-major (all systems, then again), so machine
-drift hits every system alike; tables give medians. S3 grows the client count level by level
+S1, S2 and S2C run every system once per rep, rep-major (all shapes and systems, then again),
+so machine drift hits every system alike; tables give medians. S2C compares S2's load on a
+two-node cluster with one process. S3 grows the client count level by level
 until a level is not held. Progress goes to stderr; stdout gets a table per shape and, as its
 last line, one JSON object keyed by shape. Results go to bench/results/latest.json and a chart
 to bench/results/chart.png.
@@ -32,13 +33,14 @@ FULL = {"warmup": 4.0, "duration": 15.0, "reps": 3}
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    parser.add_argument("--shapes", default="S1,S2,S3", help="comma-separated (S1,S2,S3)")
+    parser.add_argument("--shapes", default="S1,S2,S2C,S3",
+                        help="comma-separated (S1,S2,S2C,S2E,S3); S2E needs RabbitMQ")
     parser.add_argument("--systems", default="tickwire,colyseus",
-                        help="systems for S1 and S2 (tickwire, colyseus, tickwire-events)")
+                        help="systems for S1 and S2 (S2C runs tickwire-cluster and tickwire)")
     parser.add_argument("--s3-systems", default="tickwire", help="systems for S3")
     parser.add_argument("--levels", default=",".join(map(str, S3_LEVELS)),
                         help="S3 client counts, in order")
-    parser.add_argument("--reps", type=int, help="runs per system for S1/S2 (3; quick: 1)")
+    parser.add_argument("--reps", type=int, help="runs per system for S1/S2/S2C (3; quick: 1)")
     parser.add_argument("--warmup", type=float, help="seconds after connecting (4; quick: 2)")
     parser.add_argument("--duration", type=float, help="measured seconds (15; quick: 5)")
     parser.add_argument("--quick", action="store_true", help="short windows and one rep")
@@ -68,6 +70,10 @@ def _progress(run: dict[str, Any], label: str) -> None:
                 f"p50/p95 {run.get('lat_p50_ms')}/{run.get('lat_p95_ms')} ms, "
                 f"loadgen {run.get('loadgen_cpu_pct')}%, other load on CPU0/1 "
                 f"{run.get('other_load_cpu0_pct')}/{run.get('other_load_cpu1_pct')}%")
+        if run.get("redis_commands_per_s") is not None:
+            line += (f", Redis {run['redis_commands_per_s']} commands/s "
+                     f"({run.get('redis_commands_per_room_s')}/room), "
+                     f"{run.get('redis_commands_per_join')}/join, redirects {run.get('redirects')}")
     print(f"[{label}] {run['system']} {run['wanted']} clients: {line}", file=sys.stderr,
           flush=True)
 
@@ -79,7 +85,7 @@ def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
     runs = []
     for rep in range(args.reps):
         for shape in (SHAPES[name] for name in shapes if name != "S3"):
-            for system in _names(args.systems, SYSTEMS):
+            for system in shape.systems or _names(args.systems, SYSTEMS):
                 run = run_one(SYSTEMS[system], shape, shape.clients, timing) | {"rep": rep + 1}
                 _progress(run, f"{shape.name} rep {rep + 1}/{args.reps}")
                 runs.append(run)
@@ -134,8 +140,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if not (ROOT / "bench" / "node_modules").is_dir():
         raise SystemExit("bench/node_modules is missing: run `make bench` (it installs it)")
-    with_events = any(SYSTEMS[name].events for name in _names(args.systems, SYSTEMS))
-    if with_events:
+    shapes = [SHAPES[name] for name in _names(args.shapes, SHAPES) if name != "S3"]
+    if any(SYSTEMS[system].events for shape in shapes
+           for system in shape.systems or _names(args.systems, SYSTEMS)):
         BROKERS.start()
     try:
         runs = measure(args)

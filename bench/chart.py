@@ -31,7 +31,9 @@ def _bytes(axes: Any, summary: dict[str, dict[str, Any]], systems: list[str]) ->
                   for shape in shapes]
         positions = [x + (index - (len(systems) - 1) / 2) * width for x in range(len(shapes))]
         bars = axes.bar(positions, values, width, label=system)
-        axes.bar_label(bars, fmt="{:,.0f}", fontsize=8)
+        # a system a shape does not run (Colyseus in S2C, the cluster in S1/S2) gets no label
+        axes.bar_label(bars, labels=[f"{value:,.0f}" if value else "" for value in values],
+                       fontsize=8)
     axes.set_xticks(range(len(shapes)), shapes)
     axes.set_ylabel("bytes / client / s (TCP, received)")
     axes.set_title("Bandwidth per client (lower is better)")

@@ -1,6 +1,8 @@
 // Load generator for `make bench`: many simulated players in one Node process.
-//   node bench/loadgen.js --system tickwire|colyseus --port P --clients N --players 8 --npcs 16
-//        [--warmup 4] [--duration 15] [--max-time 120] [--probes 0] [--deflate 1]
+//   node bench/loadgen.js --system tickwire|colyseus --port P[,P2...] --clients N --players 8
+//        --npcs 16 [--warmup 4] [--duration 15] [--max-time 120] [--probes 0] [--deflate 1]
+// With several ports (a cluster's nodes), client k connects to the k-th port round-robin;
+// a Tickwire client sent to another node (`moved`) follows the redirect.
 // Each client sends one input every 50 ms (sends spread over 10 slots of 5 ms) and follows
 // its acknowledged input. --probes K > 0 is the light mode for capacity runs: only K clients,
 // spread over the rooms, decode states; the others count frames without decoding them.
@@ -36,14 +38,16 @@ const { values: args } = parseArgs({
 const CLIENTS = Math.min(+args.clients, MAX_CLIENTS);
 const PROBES = +args.probes > 0 ? Math.min(+args.probes, CLIENTS) : CLIENTS;
 const PROBE_STRIDE = Math.floor(CLIENTS / PROBES); // rooms fill in order: spread the probes
+const PORTS = args.port.split(',');
 
 const sleep = (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 const connectors = { tickwire: connectTickwire, colyseus: connectColyseus };
 
 async function connectAll(connect) {
   const options = (index) => ({
-    url: `http://127.0.0.1:${args.port}`, deflate: args.deflate === '1', players: +args.players,
-    npcs: +args.npcs, probe: index % PROBE_STRIDE === 0, timeoutMs: 20000,
+    url: `http://127.0.0.1:${PORTS[index % PORTS.length]}`, deflate: args.deflate === '1',
+    players: +args.players, npcs: +args.npcs, probe: index % PROBE_STRIDE === 0,
+    timeoutMs: 20000,
   });
   const clients = [];
   let next = 0, errors = 0;
@@ -87,8 +91,8 @@ function summarize(clients, errors, connectSeconds, windowSeconds, cpuMicros, ke
   const round = (value, digits = 0) => (value === null ? null : +value.toFixed(digits));
   return {
     system: args.system, clients: n, wanted: CLIENTS, connect_errors: errors,
-    disconnects: meter.disconnects, probes: probes.length, connect_s: round(connectSeconds, 1),
-    window_s: round(windowSeconds, 2),
+    disconnects: meter.disconnects, redirects: meter.redirects, probes: probes.length,
+    connect_s: round(connectSeconds, 1), window_s: round(windowSeconds, 2),
     bytes_per_client_s: n ? Math.round(meter.tcpBytes / n / windowSeconds) : null,
     bytes_per_msg: totalStates ? Math.round(meter.tcpBytes / totalStates) : null,
     msgs_per_client_s: n ? round(totalStates / n / windowSeconds, 2) : null,

@@ -20,6 +20,16 @@ class Scrape:
     at: float
     samples: dict[str, float]
 
+    @classmethod
+    def total(cls, scrapes: list[Scrape]) -> Scrape:
+        """Several servers' scrapes as one, taken at their mean time: every sample summed by
+        name (what the harness reads, counters, room gauges and histogram buckets, adds up)."""
+        samples: dict[str, float] = {}
+        for one in scrapes:
+            for name, value in one.samples.items():
+                samples[name] = samples.get(name, 0.0) + value
+        return cls(sum(one.at for one in scrapes) / len(scrapes), samples)
+
     def value(self, name: str) -> float | None:
         """The sample called ``name``, or None."""
         return self.samples.get(name)

@@ -1,4 +1,5 @@
-"""Runs -> per-shape figures (medians over reps), ratios against Colyseus, markdown tables."""
+"""Runs -> per-shape figures (medians over reps), ratios against each shape's reference
+(Colyseus; one process for the cluster shape), markdown tables."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import statistics
 from collections.abc import Callable
 from typing import Any
 
-from bench.shapes import misses
+from bench.shapes import SHAPES, misses
 
-PRIMARY, REFERENCE, WITH_EVENTS = "tickwire", "colyseus", "tickwire-events"
+PRIMARY, REFERENCE = "tickwire", "colyseus"  # a shape's systems unless it names its own
 FIGURES = (
     "clients", "rooms", "ticks_held", "ticks_on_time", "ticks_late", "ticks_within_step",
     "tick_p50_ms", "tick_p99_ms",
@@ -16,10 +17,25 @@ FIGURES = (
     "msgs_per_client_s", "msgs_per_client_s_min", "state_bytes", "keyframe_bytes",
     "delta_to_keyframe", "lat_p50_ms", "lat_p95_ms", "lat_p99_ms", "loadgen_cpu_pct",
     "state_gaps", "connect_errors", "disconnects", "other_load_cpu0_pct", "other_load_cpu1_pct",
-    "events_per_s", "kafka_p50_ms", "kafka_p99_ms", "kafka_depth", "rabbitmq_p50_ms",
-    "rabbitmq_p99_ms", "rabbitmq_depth",
+    "server_cpu_ms_per_client_s", "redirects", "redis_commands_per_s",
+    "redis_commands_per_room_s", "redis_cpu_pct", "redis_commands_per_join",
+    "redis_cpu_us_per_join", "events_per_s", "kafka_p50_ms", "kafka_p99_ms", "kafka_depth",
+    "rabbitmq_p50_ms", "rabbitmq_p99_ms", "rabbitmq_depth",
 )
-# issue 5's targets: (what, shape, figure of the shape's summary entry, at least?, bound)
+# ratios of a shape's system to its reference: (system, reference) -> (name in the keys,
+# (figure, name))
+RATIOS = {
+    ("tickwire", "colyseus"): ("colyseus", (("bytes_per_client_s", "bytes"),
+                                            ("server_cpu_pct", "cpu"),
+                                            ("max_clients_held", "capacity"))),
+    ("tickwire-cluster", "tickwire"): ("one_process", (
+        ("server_cpu_ms_per_client_s", "cpu_per_client"), ("lat_p50_ms", "lat_p50"),
+        ("lat_p99_ms", "lat_p99"))),
+    ("tickwire-events", "tickwire"): ("no_sinks", (("server_cpu_pct", "cpu"),
+                                                   ("lat_p99_ms", "lat_p99"))),
+}
+# issues 5, 10 and 11's targets: (what, shape, figure of the shape's summary entry, at least?,
+# bound); "unchanged" latency is read as within 10%
 TARGETS = (
     ("bytes/client/s <= 0.35 x Colyseus", "S2", "bytes_ratio_vs_colyseus", False, 0.35),
     ("server CPU <= 1.5 x Colyseus", "S2", "cpu_ratio_vs_colyseus", False, 1.5),
@@ -28,8 +44,12 @@ TARGETS = (
     ("input->ack p99 <= 60 ms", "S2", "lat_p99_ms", False, 60),
     ("ticks run on time >= 99.5%", "S2", "ticks_on_time", True, 0.995),
     ("server RSS <= 60 MB", "S2", "server_rss_mb", False, 60),
-    ("server CPU with Kafka + RabbitMQ sinks <= 1.05 x without (issue 11)", "S2",
-     "cpu_ratio_events_on_off", False, 1.05),
+    ("server CPU per client <= 1.1 x one process", "S2C", "cpu_per_client_ratio_vs_one_process",
+     False, 1.1),
+    ("Redis commands per room per second <= 2", "S2C", "redis_commands_per_room_s", False, 2),
+    ("input->ack p99 <= 1.1 x one process", "S2C", "lat_p99_ratio_vs_one_process", False, 1.1),
+    ("server CPU with Kafka + RabbitMQ sinks <= 1.05 x without (issue 11)", "S2E",
+     "cpu_ratio_vs_no_sinks", False, 1.05),
 )
 LEVEL_FIGURES = ("clients", "server_cpu_pct", "ticks_on_time", "ticks_within_step",
                  "msgs_per_client_s_min",
@@ -65,38 +85,41 @@ def capacity(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {"max_clients_held": max(held, default=0), "levels": levels}
 
 
+def compared(shape: str) -> tuple[str, str]:
+    """The shape's own system and its reference (see ``Shape.systems``)."""
+    systems = SHAPES[shape].systems if shape in SHAPES else ()
+    return (systems[0], systems[1]) if len(systems) > 1 else (PRIMARY, REFERENCE)
+
+
 def summarize(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Figures keyed by shape: Tickwire's at the top level, other systems nested by name."""
+    """Figures keyed by shape: the shape's own system's at the top level (Tickwire's; the
+    cluster's for S2C) with its name under ``system``, other systems nested by name, and
+    ratios to the reference."""
     summary: dict[str, dict[str, Any]] = {}
     for shape in dict.fromkeys(run["shape"] for run in runs):
+        primary, reference = compared(shape)
         of_shape = [run for run in runs if run["shape"] == shape]
         by_system: dict[str, dict[str, Any]] = {}
         for system in dict.fromkeys(run["system"] for run in of_shape):
             mine = [run for run in of_shape if run["system"] == system]
             by_system[system] = capacity(mine) if shape == "S3" else medians(mine)
-        entry = dict(by_system.pop(PRIMARY, {}))
+        entry = {"system": primary, **by_system.pop(primary, {})}
         entry |= by_system
-        entry |= _ratios(entry, by_system.get(REFERENCE, {}))
-        with_events = by_system.get(WITH_EVENTS, {})
-        if entry.get("server_cpu_pct") and with_events.get("server_cpu_pct"):
-            entry["cpu_ratio_events_on_off"] = round(
-                with_events["server_cpu_pct"] / entry["server_cpu_pct"], 3)
+        entry |= _ratios(entry, (primary, reference), by_system.get(reference, {}))
         summary[shape] = entry
     return summary
 
 
 def figures_of(entry: dict[str, Any], system: str) -> dict[str, Any]:
     """One system's figures in a shape's summary entry."""
-    return entry if system == PRIMARY else entry.get(system, {})
+    return entry if entry.get("system", PRIMARY) == system else entry.get(system, {})
 
 
-def _ratios(primary: dict[str, Any], reference: dict[str, Any]) -> dict[str, float]:
-    ratios = {}
-    for key, name in (("bytes_per_client_s", "bytes"), ("server_cpu_pct", "cpu"),
-                      ("max_clients_held", "capacity")):
-        if primary.get(key) and reference.get(key):
-            ratios[f"{name}_ratio_vs_{REFERENCE}"] = round(primary[key] / reference[key], 3)
-    return ratios
+def _ratios(primary: dict[str, Any], compared_pair: tuple[str, str], figures: dict[str, Any]
+            ) -> dict[str, float]:
+    label, pairs = RATIOS.get(compared_pair, (compared_pair[1], ()))
+    return {f"{name}_ratio_vs_{label}": round(primary[key] / figures[key], 3)
+            for key, name in pairs if primary.get(key) and figures.get(key)}
 
 
 # -- tables ------------------------------------------------------------------------------------
@@ -134,6 +157,15 @@ COLUMNS: tuple[Column, ...] = (
     ("loadgen CPU %", _fmt("loadgen_cpu_pct")),
     ("other load CPU0 / CPU1 %", _fmt("other_load_cpu0_pct", "other_load_cpu1_pct")),
 )
+CLUSTER_COLUMNS: tuple[Column, ...] = (  # tables with a cluster in them
+    ("server CPU ms/client/s", _fmt("server_cpu_ms_per_client_s", digits=3)),
+    ("redirects", _fmt("redirects", digits=0)),
+    ("Redis commands/s (/room)", _fmt("redis_commands_per_s", "redis_commands_per_room_s",
+                                      digits=2)),
+    ("Redis commands / CPU µs per join", _fmt("redis_commands_per_join",
+                                              "redis_cpu_us_per_join", digits=1)),
+    ("Redis CPU %", _fmt("redis_cpu_pct", digits=2)),
+)
 
 
 def _table(first: str, rows: list[tuple[str, dict[str, Any]]], extra: tuple[Column, ...] = ()
@@ -163,32 +195,34 @@ def tables(runs: list[dict[str, Any]], summary: dict[str, dict[str, Any]]) -> st
                    for s in systems)
         out.append(f"\n### {shape} (medians of {reps})")
         rows = [(system, figures_of(entry, system)) for system in systems]
-        out += _table("system", rows)
+        clustered = any(figures.get("redis_commands_per_s") is not None for _, figures in rows)
+        out += _table("system", rows, CLUSTER_COLUMNS if clustered else ())
+        primary, reference = compared(shape)
+        label = RATIOS.get((primary, reference), (reference,))[0]
         ratios = ", ".join(f"{key} = {value}" for key, value in entry.items()
-                           if key.endswith(f"_ratio_vs_{REFERENCE}"))
+                           if key.endswith(f"_ratio_vs_{label}"))
         if ratios:
-            out.append(f"\n{PRIMARY} / {REFERENCE}: {ratios}")
+            out.append(f"\n{primary} / {reference}: {ratios}")
     return "\n".join(out)
 
 
 def events_table(summary: dict[str, dict[str, Any]]) -> str:
-    """Per shape run with ``tickwire-events``: CPU without and with the sinks, events per
-    second, each sink's delivery latency."""
+    """For a shape that ran ``tickwire-events`` against ``tickwire`` (S2E): server CPU without
+    and with the sinks, events per second, each sink's delivery latency p50/p99."""
     lines = []
     for shape, entry in summary.items():
-        with_events = entry.get(WITH_EVENTS)
-        if not with_events:
+        if entry.get("system") != "tickwire-events":
             continue
         if not lines:
             lines = ["\n### Events (issue 11): Kafka + RabbitMQ sinks on vs off",
                      "| shape | CPU % off / on | ratio | events/s | Kafka p50 / p99 ms | "
                      "RabbitMQ p50 / p99 ms |", "|---|---|---|---|---|---|"]
+        without = entry.get("tickwire", {})
         lines.append("| " + " | ".join([
-            shape, _fmt("server_cpu_pct")(entry) + " / " + _fmt("server_cpu_pct")(with_events),
-            str(entry.get("cpu_ratio_events_on_off", "—")),
-            _fmt("events_per_s")(with_events),
-            _fmt("kafka_p50_ms", "kafka_p99_ms", digits=2)(with_events),
-            _fmt("rabbitmq_p50_ms", "rabbitmq_p99_ms", digits=2)(with_events)]) + " |")
+            shape, _fmt("server_cpu_pct")(without) + " / " + _fmt("server_cpu_pct")(entry),
+            str(entry.get("cpu_ratio_vs_no_sinks", "—")), _fmt("events_per_s")(entry),
+            _fmt("kafka_p50_ms", "kafka_p99_ms", digits=2)(entry),
+            _fmt("rabbitmq_p50_ms", "rabbitmq_p99_ms", digits=2)(entry)]) + " |")
     return "\n".join(lines)
 
 
@@ -203,8 +237,9 @@ def _held_line(entry: dict[str, Any], systems: list[str]) -> str:
 
 
 def targets(summary: dict[str, dict[str, Any]]) -> str:
-    """Issue 5's targets against this run's figures (for the shapes that ran)."""
-    lines = ["\n### Targets (issue 5)", "| target | shape | measured | met |", "|---|---|---|---|"]
+    """Issues 5 and 10's targets against this run's figures (for the shapes that ran)."""
+    lines = ["\n### Targets (issues 5, 10 and 11)", "| target | shape | measured | met |",
+             "|---|---|---|---|"]
     for what, shape, key, at_least, bound in TARGETS:
         value = summary.get(shape, {}).get(key)
         if value is None:

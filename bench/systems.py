@@ -16,19 +16,22 @@ from bench.shapes import TICK_RATE, Shape
 class System:
     """A server under test.
 
-    :param name: what tables, results and ``--systems`` call it (also the loadgen's --system).
+    :param name: what tables, results and ``--systems`` call it.
+    :param client: the loadgen's client for it (``--system``: tickwire or colyseus).
     :param metrics_prefix: prefix of its tick counters on ``/metrics``.
     :param command: the server's command line for a port and a shape.
+    :param nodes: server processes; more than one makes a cluster of nodes that share a
+        private Redis (``node_command``).
     :param events: it publishes to event sinks (``bench.events``): the brokers run around the
         benchmark and its runs report event figures.
-    :param loadgen: the load generator's ``--system`` for it (default: ``name``).
     """
 
     name: str
+    client: str
     metrics_prefix: str
     command: Callable[[int, Shape], list[str]]
+    nodes: int = 1
     events: bool = False
-    loadgen: str = ""
 
 
 # the servers' event outboxes and match histories, removed when the benchmark exits
@@ -42,13 +45,21 @@ def _tickwire(port: int, shape: Shape) -> list[str]:
             "--tick-rate", str(TICK_RATE), "--max-connections", "5000", "--max-rooms", "1000",
             "--max-rooms-per-connection", "1000", "--joins-per-minute-per-address", "1000000",
             "--max-connections-per-address", "5000", "--max-rooms-per-address", "1000",
-            "--max-load", "100000000", "--busy-cpu", "0",
+            "--max-load", "100000000", "--max-load-per-address", "100000000", "--busy-cpu", "0",
             "--data-dir", os.path.join(SCRATCH.name, f"server-{port}")]
 
 
 def _tickwire_events(port: int, shape: Shape) -> list[str]:
-    # the same, publishing its events to Kafka and RabbitMQ (later flags win)
+    # the same, publishing its events to Kafka and RabbitMQ
     return [*_tickwire(port, shape), *BROKERS.flags(port)]
+
+
+def node_command(system: System, port: int, shape: Shape, index: int, redis_url: str
+                 ) -> list[str]:
+    """Node ``index`` of a cluster: the system's command, joined to the cluster of
+    ``redis_url`` under the bench's key prefix, reachable at its own port."""
+    return [*system.command(port, shape), "--redis-url", redis_url, "--redis-prefix", "bench:",
+            "--public-url", f"http://127.0.0.1:{port}", "--node-id", f"node{index + 1}"]
 
 
 def _colyseus(port: int, shape: Shape) -> list[str]:
@@ -57,8 +68,9 @@ def _colyseus(port: int, shape: Shape) -> list[str]:
 
 
 SYSTEMS = {
-    "tickwire": System("tickwire", "tickwire_", _tickwire),
-    "colyseus": System("colyseus", "colyseus_", _colyseus),
-    "tickwire-events": System("tickwire-events", "tickwire_", _tickwire_events, events=True,
-                              loadgen="tickwire"),
+    "tickwire": System("tickwire", "tickwire", "tickwire_", _tickwire),
+    "colyseus": System("colyseus", "colyseus", "colyseus_", _colyseus),
+    "tickwire-cluster": System("tickwire-cluster", "tickwire", "tickwire_", _tickwire, nodes=2),
+    "tickwire-events": System("tickwire-events", "tickwire", "tickwire_", _tickwire_events,
+                              events=True),
 }

@@ -8,6 +8,7 @@ import secrets
 import socket
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -76,8 +77,7 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
         max_http_buffer_size=config.max_event_bytes + TRANSPORT_SLACK,
         ping_interval=config.ping_interval,
         ping_timeout=config.ping_timeout,
-        cors_allowed_origins=cluster.origins(origins or []) if cluster and origins != "*"
-        else origins,
+        cors_allowed_origins=_cluster_origins(cluster, origins),
         logger=library_logger("tickwire.socketio"),
         engineio_logger=library_logger("tickwire.engineio"),
     )
@@ -85,7 +85,8 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
     node = cluster.node_id if cluster else f"{socket.gethostname()}:{os.getpid()}"
     directory: RoomDirectory = cluster.directory if cluster else MemoryDirectory()
     budget = RoomBudget(BudgetLimits(
-        max_load=config.max_load, max_room_load=config.max_room_load, busy_cpu=config.busy_cpu,
+        max_load=config.max_load, max_load_per_address=config.max_load_per_address,
+        max_room_load=config.max_room_load, busy_cpu=config.busy_cpu,
         max_rooms_per_address=config.max_rooms_per_address,
         max_client_tick_rate=config.max_client_tick_rate), CpuMeter())
     events = EventService(config, node, cluster.public_url if cluster else "")
@@ -153,6 +154,14 @@ async def _join_cluster(app: web.Application) -> None:
 
 async def _leave_cluster(app: web.Application) -> None:
     await app[CLUSTER].stop()
+
+
+def _cluster_origins(cluster: ClusterNode | None, origins: str | list[str] | None
+                     ) -> str | list[str] | Callable[[str, dict[str, Any]], bool] | None:
+    """In a cluster, the configured origins plus every live node's (unless any is allowed)."""
+    if cluster is None or isinstance(origins, str):
+        return origins
+    return cluster.origins(origins or [])
 
 
 def _connection_limits(config: ServerConfig) -> ConnectionLimits:

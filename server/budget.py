@@ -4,7 +4,9 @@ Every room declares what it may cost as its most entities times its tick rate
 (``Game.max_entities`` x ticks per second, "entity-Hz"). A new room is refused
 - with ``bad_settings`` when it alone would cost more than ``max_room_load`` or asks for a tick
   rate above ``max_client_tick_rate``;
-- with ``rate_limited`` when its client address already keeps ``max_rooms_per_address`` rooms;
+- with ``rate_limited`` when its client address already keeps ``max_rooms_per_address`` rooms,
+  or rooms that together cost ``max_load_per_address`` (so one address cannot take the whole
+  server's budget);
 - with ``server_busy`` when the rooms already running plus this one would cost more than
   ``max_load``, or when this process has lately used more than ``busy_cpu`` of a core (measured,
   so a server gets no new rooms before its ticks start to run late).
@@ -33,6 +35,7 @@ class BudgetLimits:
     off."""
 
     max_load: int
+    max_load_per_address: int
     max_room_load: int
     busy_cpu: float
     max_rooms_per_address: int
@@ -83,6 +86,7 @@ class RoomBudget:
         self.load = 0  # entity-Hz of the rooms charged now
         self._rooms: dict[str, tuple[str, int]] = {}  # room id -> (address, cost)
         self._per_address: Counter[str] = Counter()
+        self._load_per_address: Counter[str] = Counter()
 
     def cost(self, game_class: type[Game], settings: Mapping[str, Any], max_players: int,
              tick_rate: int) -> int:
@@ -104,6 +108,10 @@ class RoomBudget:
             raise ProtocolError(
                 "rate_limited", f"One address may keep at most {limits.max_rooms_per_address} "
                 "rooms open", retry_after=BUSY_RETRY)
+        if self._load_per_address[address] + cost > limits.max_load_per_address:
+            raise ProtocolError(
+                "rate_limited", "The rooms of your address use all this server allows one "
+                "address", retry_after=BUSY_RETRY)
         if self.load + cost > limits.max_load or (
                 limits.busy_cpu and self.meter.busy > limits.busy_cpu):
             raise ProtocolError("server_busy", retry_after=BUSY_RETRY)
@@ -112,6 +120,7 @@ class RoomBudget:
         """A room of ``cost`` was created for ``address``."""
         self._rooms[room_id] = (address, cost)
         self._per_address[address] += 1
+        self._load_per_address[address] += cost
         self.load += cost
 
     def release(self, room_id: str) -> None:
@@ -122,5 +131,7 @@ class RoomBudget:
         address, cost = charged
         self.load -= cost
         self._per_address[address] -= 1
+        self._load_per_address[address] -= cost
         if self._per_address[address] <= 0:
             del self._per_address[address]
+            del self._load_per_address[address]

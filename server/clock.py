@@ -62,7 +62,7 @@ class FixedStepClock:
         self.max_catch_up = max_catch_up
         self.stats = stats if stats is not None else ClockStats()
         self.timer = timer
-        self._on_tick: Callable[[float], None] = lambda lateness: None
+        self._on_tick: Callable[[float], None] = _no_tick
         self._timer: Timer  # set by start()
         self._handle: Cancellable | None = None
         self._start = 0.0
@@ -77,10 +77,11 @@ class FixedStepClock:
         self._schedule()
 
     def stop(self) -> None:
-        """No more ticks."""
+        """No more ticks (and the callback is let go of)."""
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None
+        self._on_tick = _no_tick
 
     def _schedule(self) -> None:
         self._step += 1
@@ -102,3 +103,7 @@ class FixedStepClock:
         stats.ticks += 1
         self._schedule()
         self._on_tick(lateness)
+
+
+def _no_tick(lateness: float) -> None:
+    pass

@@ -36,6 +36,7 @@ class ServerConfig:
         times the tick rate).
     :param max_load: what all rooms together may cost, in entity-Hz; past it new rooms are
         refused with ``server_busy``.
+    :param max_load_per_address: what the rooms of one client address may cost together.
     :param busy_cpu: new rooms are refused with ``server_busy`` while the process has used more
         than this share of a core over the last seconds (0 turns the check off).
     :param empty_room_grace: seconds an empty room waits for someone before it closes.
@@ -105,10 +106,11 @@ class ServerConfig:
     max_connections_per_address: int = 128
     connect_timeout: float = 5.0
     max_rooms_per_connection: int = 3
-    max_rooms_per_address: int = 8
+    max_rooms_per_address: int = 32
     max_client_tick_rate: int = 30
     max_room_load: int = 6000
     max_load: int = 120_000
+    max_load_per_address: int = 30_000
     busy_cpu: float = 0.85
     empty_room_grace: float = 10.0
     seat_grace: float = 20.0

@@ -182,9 +182,9 @@ class Gateway:
                 return error.to_wire()
             except Exception:
                 log.exception("%s request failed", event)
-                error = ProtocolError("bad_request", f"the {event} request failed")
-                self._refused(session, error)
-                return error.to_wire()
+                failure = ProtocolError("bad_request", f"the {event} request failed")
+                self._refused(session, failure)
+                return failure.to_wire()
             return {"ok": True, **result}
 
         self.sio.on(event, handle)

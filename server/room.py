@@ -12,17 +12,18 @@ interfaces in ``server.interfaces``). A room never touches sockets: ``SocketDisp
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from server.clock import FixedStepClock
 from server.games.base import Game, GameResult, JoinRequest
 from server.interfaces import Dispatcher, RoomListener
-from server.messages import Mailbox
+from server.messages import Mailbox, Published
 from server.metrics import EngineStats
 from server.roster import Member, Roster, RosterLimits
 from server.sync import StateSync
@@ -96,7 +97,9 @@ class Room:
         self.closed = False
         self.result: GameResult | None = None  # the game's, once closed
         self.acks: dict[int, int] = {}
-        self._last_id = 0
+        # a fresh id, unique in this room, for a player or an entity (not a bound method of
+        # the room, so the game and roster holding it make no reference cycle with the room)
+        self.new_id: Callable[[], int] = itertools.count(1).__next__
         self.roster = Roster(room_id, RosterLimits(
             options.max_players, options.max_spectators, options.max_inputs_per_tick,
             options.seat_grace), self.new_id)
@@ -107,6 +110,7 @@ class Room:
         self._closing: asyncio.Future[None] | None = None
         self._closed_event = asyncio.Event()
         self.mailbox = Mailbox(room_id, stats.messages)
+        self.published = Published()  # the game's events, announced after each tick
         self.game = self._new_game()
         self.sync = StateSync(game_class.entity_schema)
 
@@ -139,6 +143,7 @@ class Room:
         except Exception:
             log.exception("room %s: the game's result hook failed", self.id)
         self._deliver_messages()
+        self._announce_game_events()
         sids = list(self.roster.connected)
         self.dispatcher.broadcast(
             self.id, EVENTS.closed, {"code": code, "message": ERROR_MESSAGES[code]}
@@ -160,6 +165,8 @@ class Room:
             self.dispatcher.broadcast(self.id, EVENTS.state, message)
             if self.mailbox.pending:
                 self._deliver_messages()
+            if self.published.pending:
+                self._announce_game_events()
         except Exception:
             log.exception("room %s: game failed at tick %d; closing the room", self.id, self.tick)
             self._close_soon("game_error")
@@ -233,28 +240,28 @@ class Room:
         if self.started:
             game.start()
         for member in self.roster.players():
-            game.join(member.player)
+            game.join(member.seated)
             if member.sid is None:
-                game.disconnect(member.player)
+                game.disconnect(member.seated)
 
     def _apply_inputs(self) -> None:
         counters = self.stats.inputs
         apply = self.game.apply
         for member in self.roster.connected.values():
-            queue = member.inputs
-            if queue is None or not queue.pending:
+            queue, player = member.inputs, member.player
+            if queue is None or player is None or not queue.pending:
                 continue
             for seq, values in queue.pending:
                 try:
-                    apply(member.player, values)
+                    apply(player, values)
                     counters.applied += 1
                 except Exception:
                     counters.failed += 1
                     log.exception("room %s: input %d of player %d failed; dropped",
-                                  self.id, seq, member.player.id)
+                                  self.id, seq, player.id)
                 queue.acked = seq
             queue.pending.clear()
-            self.acks[member.player.id] = queue.acked
+            self.acks[player.id] = queue.acked
 
     def enqueue(self, sid: str, message: Any) -> None:
         """Validate one input message of connection ``sid`` and queue it for the next tick.
@@ -272,11 +279,6 @@ class Room:
         member.inputs.offer(seq, values, self.stats.inputs)
 
     # -- membership --------------------------------------------------------------------------
-
-    def new_id(self) -> int:
-        """A fresh id, unique in this room, for a player or an entity."""
-        self._last_id += 1
-        return self._last_id
 
     @property
     def player_count(self) -> int:
@@ -388,10 +390,11 @@ class Room:
 
     def _new_game(self) -> Game:
         return self.game_class(self.settings, self.new_id, self.rng, self.clock.dt,
-                               self.mailbox, self._publish)
+                               self.mailbox, self.published.append)
 
-    def _publish(self, kind: str, data: Mapping[str, Any]) -> None:
-        self.listener.game_event(self, kind, data)
+    def _announce_game_events(self) -> None:
+        for kind, data in self.published.take():
+            self.listener.game_event(self, kind, data)
 
     # -- views -------------------------------------------------------------------------------
 

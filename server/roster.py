@@ -38,6 +38,13 @@ class Member:
         """Spectators watch; they have no player and send no input."""
         return self.player is None
 
+    @property
+    def seated(self) -> Player:
+        """The player of a member known to hold a seat (never a spectator)."""
+        if self.player is None:
+            raise ValueError(f"{self.name} is a spectator, not on a seat")
+        return self.player
+
 
 @dataclass(slots=True)
 class RosterChanges:
@@ -102,8 +109,8 @@ class Roster:
 
     def view(self) -> list[dict[str, Any]]:
         """Players as shown in room info, in joining order."""
-        seated = sorted(self.players(), key=lambda m: m.player.id)
-        return [{"id": m.player.id, "name": m.name, "connected": m.sid is not None}
+        seated = sorted(self.players(), key=lambda m: m.seated.id)
+        return [{"id": m.seated.id, "name": m.name, "connected": m.sid is not None}
                 for m in seated]
 
     def seat(self, player_id: int) -> Member | None:
@@ -189,11 +196,12 @@ class Roster:
         if previous is not None:
             del self.connected[previous]
         else:
-            del self.held[member.player.id]
-            self._changes.resumed.append(member.player)
+            del self.held[member.seated.id]
+            self._changes.resumed.append(member.seated)
         member.sid = sid
         member.token = self._new_token()
-        member.inputs.restart()
+        if member.inputs is not None:
+            member.inputs.restart()
         self.connected[sid] = member
         self.changed = True
         return member, previous
@@ -202,7 +210,7 @@ class Roster:
         """Release held seats whose grace period is over."""
         expired = [m for m in self.held.values() if m.held_until <= now]
         for member in expired:
-            del self.held[member.player.id]
+            del self.held[member.seated.id]
             self._release(member)
         return expired
 
@@ -230,7 +238,7 @@ class Roster:
             else:
                 self._changes.left.append(member.player)
             if member.player.id == self.host_id:
-                self.host_id = next((m.player.id for m in self.players()), None)
+                self.host_id = next((m.seated.id for m in self.players()), None)
         self.changed = True
 
     def _new_token(self) -> str:

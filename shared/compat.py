@@ -67,14 +67,18 @@ async def dispatch_packet(server: socketio.AsyncServer, eio_sid: str, packet_typ
 
 # -- server: python-socketio's pub/sub managers (cluster) ----------------------------------
 
-def with_listener(manager_class: type[AsyncPubSubManager],
-                  listen: Callable[[Any], AsyncIterator[Any]]) -> type:
-    """A subclass of ``manager_class`` whose pub/sub loop (``AsyncPubSubManager._thread``)
-    reads the messages ``listen(manager)`` yields instead of the manager's own ``_listen``
-    (the hook every backend implements; the Redis one stops hearing after a Redis restart,
-    python-socketio issue #1581)."""
-    return type(manager_class.__name__, (manager_class,),
-                {"_listen": lambda self: listen(self), "__doc__": manager_class.__doc__})
+class OwnListener:
+    """Mixin, before a python-socketio pub/sub manager class in the bases: the manager's
+    pub/sub loop (``AsyncPubSubManager._thread``) reads what ``messages()`` yields instead of
+    the backend's own ``_listen`` (the hook every backend implements; the Redis one stops
+    hearing after a Redis restart, python-socketio issue #1581)."""
+
+    def messages(self) -> AsyncIterator[Any]:
+        """The published messages, as the backend's ``_listen`` would yield them."""
+        raise NotImplementedError
+
+    def _listen(self) -> AsyncIterator[Any]:
+        return self.messages()
 
 
 # -- server: aiohttp ------------------------------------------------------------------------

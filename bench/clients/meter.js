@@ -1,12 +1,13 @@
 // What the load generator measures, shared by every simulated client of one process:
 // TCP bytes received (all frames with their headers, after any compression), input->ack
-// latencies, and the window flag that says whether anything counts right now.
+// latencies, disconnects, redirects followed, and the window flag that says whether anything
+// counts right now.
 'use strict';
 const net = require('node:net');
 
 const RING = 256; // inputs a client remembers the send time of (12.8 s at 20 Hz)
 
-const meter = { counting: false, tcpBytes: 0, latencies: [], disconnects: 0 };
+const meter = { counting: false, tcpBytes: 0, latencies: [], disconnects: 0, redirects: 0 };
 
 // Every socket in this process is a client socket to the server under test.
 const originalEmit = net.Socket.prototype.emit;

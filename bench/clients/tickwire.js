@@ -11,15 +11,18 @@ const STATE = protocol.state;
 const KEYFRAME = protocol.keyframe;
 const { EVENT, ACK } = msgpackParser.PacketType;
 
+const MAX_REDIRECTS = 3; // `moved` answers followed for one join, as the Tickwire clients do
+
 // Connect, quick-join a room of the bench game (bench/game.py) and follow its states.
 // o: {url, deflate, players, npcs, probe, timeoutMs}. A probe decodes every state (for
 // latency, message sizes and counts); other clients only count frames, undecoded.
+// In a cluster the answer may be `moved` (shared/PROTOCOL.md "Clusters and redirects"): the
+// room lives on another node, which holds a seat for us; the client connects there with the
+// same auth, closes the first socket and joins with the reservation.
 async function connectTickwire(index, o) {
-  const sock = io(o.url, {
-    transports: ['websocket'], forceNew: true, reconnection: false, timeout: o.timeoutMs,
-    perMessageDeflate: o.deflate ? { threshold: 1024 } : false, // a browser offers it
-    auth: { v: protocol.version, name: 'bot' + index }, parser: msgpackParser,
-  });
+  const auth = { v: protocol.version, name: 'bot' + index };
+  let sock = null;
+  let lastAckBytes = null;
   const client = {
     probe: o.probe, tracker: new InputTracker(), states: 0, stateBytes: 0, gaps: 0,
     keyframeBytes: null,
@@ -31,31 +34,69 @@ async function connectTickwire(index, o) {
       client.keyframeBytes = lastAckBytes;
     },
   };
-  let lastAckBytes = null;
-  if (o.probe) { // remember each packet's size on the wire, before it is decoded
-    const decoder = sock.io.decoder;
-    const add = decoder.add.bind(decoder);
-    let size = 0;
-    decoder.add = (data) => { size = data.byteLength; add(data); };
-    decoder.on('decoded', (packet) => {
-      if (packet.type === ACK) lastAckBytes = size;
-      else if (meter.counting && packet.type === EVENT && packet.data[0] === EVENTS.state) {
-        client.stateBytes += size;
-      }
-    });
-  }
   const follower = new AckFollower(client);
-  sock.on(EVENTS.state, (message) => follower.state(message));
-  sock.on('disconnect', (reason) => { if (reason !== 'io client disconnect') meter.disconnects++; });
-  await new Promise((resolve, reject) => {
-    sock.once('connect', resolve);
-    sock.once('connect_error', reject);
-  });
-  const answer = await sock.timeout(o.timeoutMs).emitWithAck(EVENTS.quick_join, {
-    game: 'bench', settings: { npcs: o.npcs }, max_players: o.players,
-  });
-  if (!answer.ok) throw new Error(`${answer.code}: ${answer.message}`);
-  follower.joined(answer.player_id, answer.keyframe);
+
+  async function open(url) {
+    const socket = io(url, {
+      transports: ['websocket'], forceNew: true, reconnection: false, timeout: o.timeoutMs,
+      perMessageDeflate: o.deflate ? { threshold: 1024 } : false, // a browser offers it
+      auth, parser: msgpackParser,
+    });
+    if (o.probe) { // remember each packet's size on the wire, before it is decoded
+      const decoder = socket.io.decoder;
+      const add = decoder.add.bind(decoder);
+      let size = 0;
+      decoder.add = (data) => { size = data.byteLength; add(data); };
+      decoder.on('decoded', (packet) => {
+        if (packet.type === ACK) lastAckBytes = size;
+        else if (meter.counting && packet.type === EVENT && packet.data[0] === EVENTS.state) {
+          client.stateBytes += size;
+        }
+      });
+    }
+    socket.on(EVENTS.state, (message) => follower.state(message));
+    socket.on('disconnect', (reason) => {
+      if (reason !== 'io client disconnect') meter.disconnects++;
+    });
+    try {
+      await new Promise((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('connect_error', reject);
+      });
+    } catch (error) {
+      socket.close();
+      throw error;
+    }
+    return socket;
+  }
+
+  const request = (event, payload) => sock.timeout(o.timeoutMs).emitWithAck(event, payload);
+
+  async function follow(redirect) {
+    const { url, reservation } = redirect || {};
+    if (typeof url !== 'string' || typeof reservation !== 'string') {
+      throw new Error('moved without a redirect url and reservation');
+    }
+    sock.close();
+    sock = await open(url);
+    meter.redirects++;
+    return request(EVENTS.join, { reservation });
+  }
+
+  sock = await open(o.url);
+  try {
+    let answer = await request(EVENTS.quick_join, {
+      game: 'bench', settings: { npcs: o.npcs }, max_players: o.players,
+    });
+    for (let hops = 0; !answer.ok && answer.code === 'moved' && hops < MAX_REDIRECTS; hops++) {
+      answer = await follow(answer.redirect);
+    }
+    if (!answer.ok) throw new Error(`${answer.code}: ${answer.message}`);
+    follower.joined(answer.player_id, answer.keyframe);
+  } catch (error) {
+    sock.close();
+    throw error;
+  }
   if (!o.probe) sock.io.decoder.add = () => { if (meter.counting) client.states++; };
   return client;
 }

@@ -43,19 +43,26 @@ async def _flood(target: Target, packet: dict[str, Any]) -> Finding:
         ws = await target.session()
     except Refused as refused:
         return Finding("refused", time.monotonic() - began, FLOOD_BOUND, str(refused))
-    burst, sent = packet_frame(packet) * BURST, 0
     began = time.monotonic()
+    bursts = await _send_until_cut(ws, packet_frame(packet) * BURST)
+    return ended(FLOOD_BOUND, began, ws.cut_at, f"{bursts * BURST:,} packets")
+
+
+async def _send_until_cut(ws: RawWebSocket, data: bytes) -> int:
+    """Send ``data`` over and over as fast as the server takes it, until it cuts the
+    connection (or the flood bound and then some are over); close; return the times sent."""
+    began, sent = time.monotonic(), 0
     try:
         while ws.cut_at is None and time.monotonic() - began < FLOOD_BOUND + GIVE_UP:
-            await ws.send(burst)
-            sent += BURST
+            await ws.send(data)
+            sent += 1
             await asyncio.sleep(0)
         await ws.wait_cut(0.5)
     except ConnectionError:
         await ws.wait_cut(0.5)
     finally:
         await ws.close()
-    return ended(FLOOD_BOUND, began, ws.cut_at, f"{sent:,} packets")
+    return sent
 
 
 async def ack_flood(target: Target) -> Finding:
@@ -84,18 +91,8 @@ async def reconnect_cycling(target: Target) -> Finding:
     cycle = (packet_frame({"type": EVENT, "nsp": "/", "data": INPUT}) * BURST
              + packet_frame({"type": DISCONNECT, "nsp": "/"})
              + packet_frame({"type": CONNECT, "nsp": "/", "data": {"v": VERSION}}))
-    cycles = 0
     began = time.monotonic()
-    try:
-        while ws.cut_at is None and time.monotonic() - began < FLOOD_BOUND + GIVE_UP:
-            await ws.send(cycle)
-            cycles += 1
-            await asyncio.sleep(0)
-        await ws.wait_cut(0.5)
-    except ConnectionError:
-        await ws.wait_cut(0.5)
-    finally:
-        await ws.close()
+    cycles = await _send_until_cut(ws, cycle)
     answered = sum(answer.get("type") == CONNECT for answer in ws.connect_answers) - 1
     detail = f"{cycles * BURST:,} refused inputs, {cycles} reconnects ({answered} answered)"
     return ended(FLOOD_BOUND, began, ws.cut_at, detail)

@@ -21,7 +21,7 @@ hands the payload to its ``on_control`` handler. Why an emit and not a new pub/s
 kind: ``emit`` is the managers' public verb and travels the same way through every backend,
 while a new kind would need ``AsyncPubSubManager._thread``, which is private and ignores kinds
 it does not know. The one private hook used is the Redis listener (``shared.compat.
-with_listener``): python-socketio's own stops hearing after a Redis restart (its issue #1581)
+OwnListener``): python-socketio's own stops hearing after a Redis restart (its issue #1581)
 and retries after up to 60 s, so ours is ``listing_feed.channel_messages``, which pings its
 connection and subscribes again within about a second of Redis answering.
 """
@@ -82,19 +82,7 @@ class NodeFanout(FanoutManager):
                            callback=callback, to=to, **kwargs)
 
 
-async def _redis_messages(manager: Any) -> AsyncIterator[Any]:
-    """What the Redis manager's pub/sub loop reads: publications on its channel, across Redis
-    restarts."""
-    redis = connect(manager.redis_url)
-    try:
-        async for message in channel_messages(redis, manager.channel):
-            if message["type"] == "message":
-                yield message["data"]
-    finally:
-        await redis.aclose()
-
-
-class RedisBus(compat.with_listener(socketio.AsyncRedisManager, _redis_messages), NodeFanout):
+class RedisBus(compat.OwnListener, socketio.AsyncRedisManager, NodeFanout):
     """python-socketio's Redis manager with the encode-once fan-out and control messages.
 
     :param url: the Redis URL.
@@ -104,6 +92,16 @@ class RedisBus(compat.with_listener(socketio.AsyncRedisManager, _redis_messages)
     def __init__(self, url: str, channel: str) -> None:
         super().__init__(url, channel=channel, redis_options={
             "socket_timeout": SOCKET_TIMEOUT, "socket_connect_timeout": SOCKET_TIMEOUT})
+
+    async def messages(self) -> AsyncIterator[Any]:
+        """What the pub/sub loop reads: publications on the channel, across Redis restarts."""
+        redis = connect(self.redis_url)
+        try:
+            async for message in channel_messages(redis, self.channel):
+                if message["type"] == "message":
+                    yield message["data"]
+        finally:
+            await redis.aclose()
 
 
 class AmqpBus(socketio.AsyncAioPikaManager, NodeFanout):

@@ -34,6 +34,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -185,7 +186,8 @@ class NodeRegistry:
         candidate = self._secret or secrets.token_urlsafe(32)
         key = self.directory.keys.secret
         async with self.directory.redis.pipeline(transaction=True) as pipe:
-            pipe.set(key, candidate, nx=True).get(key)
+            pipe.set(key, candidate, nx=True)
+            pipe.get(key)
             _, self._secret = await guarded(pipe.execute())
         assert self._secret is not None
         return self._secret
@@ -237,7 +239,7 @@ class NodeRegistry:
                 "players", sum(room.players for room in rooms), "rooms", len(rooms),
                 "cpu", round(self._cpu.sample(), 3)]
 
-    async def _run(self, script: str, *args: object) -> object:
+    async def _run(self, script: str, *args: Any) -> Any:
         return await guarded(self._scripts[script](args=[self.directory.keys.prefix, *args]))
 
 
@@ -255,8 +257,8 @@ class _CpuMeter:
         return used
 
 
-def _mismatch(cluster: object, protocol: int, own_fingerprint: str) -> str:
-    their_protocol, their_fingerprint = cluster  # type: ignore[misc]
+def _mismatch(cluster: Any, protocol: int, own_fingerprint: str) -> str:
+    their_protocol, their_fingerprint = cluster
     if str(their_protocol) != str(protocol):
         return (f"this node speaks protocol {protocol} but the cluster speaks "
                 f"{their_protocol}; run one version per cluster (or another --redis-url "

@@ -192,7 +192,8 @@ class Game:
 
     def publish(self, kind: str, data: Mapping[str, Any]) -> None:
         """Publish a domain event of this game to the event sinks, as type ``<name>.<kind>``
-        with ``data`` (the arena: ``arena.kill``). Never waits. ``kind`` is 1-32 lowercase
-        letters, digits and ``_``; ``data`` a JSON object of at most 4 KiB (see
+        with ``data`` (the arena: ``arena.kill``). Never waits; the room takes the events
+        after the tick (or the ``end`` hook), so pass a fresh ``data`` object. ``kind`` is 1-32
+        lowercase letters, digits and ``_``; ``data`` a JSON object of at most 4 KiB (see
         shared/EVENTS.md); an event that does not fit is dropped and counted."""
         self._publish(kind, data)

@@ -110,6 +110,7 @@ class PlainWebSocket(aiohttp_driver.WebSocket):
         finally:
             await socket.close(wait=False, abort=True, reason=reason)
             await self._sock.close()
+            socket.queue.on_close_sent = _nothing  # the socket outlives this: let go of us
 
     async def _text_message(self, socket: engineio.async_socket.AsyncSocket,
                             connection: Connection, data: str) -> bool:
@@ -132,6 +133,10 @@ class PlainWebSocket(aiohttp_driver.WebSocket):
         except engineio.exceptions.SocketIsClosedError:
             return False
         return True
+
+
+def _nothing() -> None:
+    pass
 
 
 def websocket_close_frame(code: int) -> bytes:

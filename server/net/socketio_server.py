@@ -23,7 +23,7 @@ from server.net.addresses import AddressResolver
 from server.net.connections import Connection, ConnectionLimits, ConnectionRegistry
 from server.net.engine import EngineServer
 from server.net.fanout import FanoutManager, OutboxLimits
-from server.net.inbound import NAMESPACE, classify
+from server.net.inbound import NAMESPACE, Inbound, classify
 from shared import compat
 from shared.protocol import EVENTS, ProtocolError
 from shared.wire import TickwirePacket
@@ -158,13 +158,10 @@ class TickwireServer(socketio.AsyncServer):
         except ProtocolError as error:
             self.refused(connection, error)
             return True
-        call = inbound.immediate_argument()
-        handler = self._immediate.get(call[0]) if call is not None else None
-        if handler is None:
+        if not self._handle_now(connection.sid, inbound):
             connection.credit += 1
             return False
         self.traffic.fast_lane_messages += 1
-        handler(connection.sid, call[1])
         return True
 
     async def binary_message(self, connection: Connection, payload: bytes) -> None:
@@ -179,13 +176,19 @@ class TickwireServer(socketio.AsyncServer):
         except ProtocolError as error:
             self.refused(connection, error)
             return
-        call = inbound.immediate_argument()
-        handler = self._immediate.get(call[0]) if call is not None else None
-        if handler is not None and connection.sid is not None:
-            handler(connection.sid, call[1])
+        if connection.sid is not None and self._handle_now(connection.sid, inbound):
             return
         await compat.dispatch_packet(self, connection.eio_sid, inbound.packet_type, NAMESPACE,
                                      inbound.data, inbound.ack_id)
+
+    def _handle_now(self, sid: str, inbound: Inbound) -> bool:
+        """Run the ``on_now`` handler of an input-shaped event; False when there is none."""
+        call = inbound.immediate_argument()
+        handler = self._immediate.get(call[0]) if call is not None else None
+        if call is None or handler is None:
+            return False
+        handler(sid, call[1])
+        return True
 
     async def _handle_eio_message(self, eio_sid: str, data: bytes | str) -> None:
         # binary frames never come this way (see ``binary_message``); anything that does

@@ -6,10 +6,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+import socket
 import subprocess
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+import aiohttp
 from redis.exceptions import RedisError
 
 from server.cluster.directory_redis import RedisDirectory
@@ -77,3 +81,34 @@ class PrivateRedis:
         assert self.process is not None
         self.process.kill()
         self.process.wait()
+
+
+def free_port_run(length: int) -> int:
+    """A port such that it and the ``length - 1`` ports after it are free."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base + length > 65535:
+            continue
+        try:
+            for port in range(base, base + length):
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError("no run of free ports")
+
+
+async def json_when_up(url: str, wait: float) -> dict[str, Any]:
+    """The JSON at ``url``, waiting up to ``wait`` seconds for something to listen there."""
+    deadline = time.monotonic() + wait
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as http:
+        while True:
+            try:
+                async with http.get(url) as response:
+                    return await response.json()
+            except aiohttp.ClientConnectionError:
+                assert time.monotonic() < deadline, f"nothing answers at {url}"
+                await asyncio.sleep(0.05)

@@ -71,7 +71,7 @@ async def start_node(prefix: str, node_id: str, *flags: str, redis_url: str = RE
         sys.executable, "-m", "server", "--port", str(port), "--redis-url", redis_url,
         "--redis-prefix", prefix, "--public-url", f"http://127.0.0.1:{port}",
         "--node-id", node_id, "--admin-token", ADMIN_TOKEN, "--empty-room-grace", "2",
-        "--max-rooms-per-address", "1000",  # every test client comes from 127.0.0.1
+        "--max-rooms-per-address", "1000", "--max-load-per-address", "100000000",  # one address
         *flags, cwd=ROOT,
         env={**os.environ, "TICKWIRE_WEB_ROOT": web_root, "TICKWIRE_DATA_DIR": ""},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)

@@ -12,28 +12,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 
 from server.cluster.workers import Supervisor, worker_argv
-
-
-def free_port_run(length: int) -> int:
-    """A port such that it and the ``length - 1`` ports after it are free."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + length > 65535:
-            continue
-        try:
-            for port in range(base, base + length):
-                with socket.socket() as probe:
-                    probe.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise RuntimeError("no run of free ports")
+from tests.cluster.helpers import free_port_run, json_when_up
 
 
 async def start_supervisor(count: int, port: int, markers: Path) -> asyncio.subprocess.Process:
@@ -44,15 +26,7 @@ async def start_supervisor(count: int, port: int, markers: Path) -> asyncio.subp
 
 async def whoami(port: int, wait: float = 10.0) -> dict[str, Any]:
     """What the worker behind ``port`` says about itself (waiting for it to listen)."""
-    deadline = time.monotonic() + wait
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as http:
-        while True:
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/") as response:
-                    return await response.json()
-            except aiohttp.ClientConnectionError:
-                assert time.monotonic() < deadline, f"nothing answers on port {port}"
-                await asyncio.sleep(0.05)
+    return await json_when_up(f"http://127.0.0.1:{port}/", wait)
 
 
 def alive(pid: int) -> bool:

@@ -7,27 +7,15 @@ import asyncio
 import os
 import signal
 import sys
-import time
 from typing import Any
 
-import aiohttp
-
-from tests.cluster.helpers import REDIS_URL
+from tests.cluster.helpers import REDIS_URL, free_port_run, json_when_up
 from tests.cluster.servers import ROOT
-from tests.cluster.test_workers import free_port_run
 
 
 async def health(port: int, wait: float = 20.0) -> dict[str, Any]:
     """``/healthz`` of whatever listens on ``port``, waiting for it to listen."""
-    deadline = time.monotonic() + wait
-    async with aiohttp.ClientSession() as http:
-        while True:
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as answer:
-                    return await answer.json()
-            except aiohttp.ClientConnectionError:
-                assert time.monotonic() < deadline, f"nothing answers on port {port}"
-                await asyncio.sleep(0.1)
+    return await json_when_up(f"http://127.0.0.1:{port}/healthz", wait)
 
 
 async def test_two_workers_serve_one_url_bots_play_and_sigterm_stops_them_all(

@@ -19,7 +19,7 @@ ARENA_ROOM = Arena.max_entities({"npcs": 6}, 8) * 20  # a default arena room at 
 def server_config():
     return config_with(max_client_tick_rate=30, max_room_load=ARENA_ROOM * 2,
                        max_load=ARENA_ROOM * 2 + ARENA_ROOM // 2, max_rooms_per_address=3,
-                       max_rooms_per_connection=3, busy_cpu=0.0)
+                       max_load_per_address=10**9, max_rooms_per_connection=3, busy_cpu=0.0)
 
 
 async def test_a_client_may_not_ask_for_a_faster_tick_than_the_server_allows(connect):
@@ -54,6 +54,17 @@ async def test_one_address_keeps_a_few_rooms_whatever_its_connections(tickwire, 
         await client.create_room(settings={"npcs": 0})
     refused = await refusal(clients[3].create_room(settings={"npcs": 0}))
     assert refused.code == "rate_limited" and refused.retry_after > 0
+
+
+async def test_one_address_may_not_take_the_whole_servers_budget(tickwire, connect,
+                                                                monkeypatch):
+    budget = tickwire.lobby.budget
+    monkeypatch.setattr(budget, "limits", dataclasses.replace(
+        budget.limits, max_load=10**9, max_load_per_address=ARENA_ROOM + ARENA_ROOM // 2))
+    first, second = await connect("first"), await connect("second")
+    await first.create_room()
+    refused = await refusal(second.create_room())
+    assert refused.code == "rate_limited" and "address" in refused.message
 
 
 async def test_a_busy_process_gets_no_new_rooms(tickwire, connect, monkeypatch):

@@ -1,0 +1,69 @@
+"""The benchmark's cluster shape on real processes: a private redis-server counted through
+``INFO commandstats``, and a tiny run on two real nodes whose Node clients follow ``moved``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import redis
+
+from bench.measure import ROOT, Timing, run_one
+from bench.redis_probe import PrivateRedis, command_deltas, window_figures
+from bench.shapes import Shape
+from bench.systems import SYSTEMS
+from tests.e2e.programs import require_program
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path):
+    server = PrivateRedis(tmp_path / "redis.log", cpu=0)
+    yield server
+    server.stop()
+
+
+def test_commandstats_count_what_scripts_run_inside_and_leave_out_the_harness(private_redis):
+    other = redis.Redis(port=private_redis.port)
+    other.ping()  # this connection's handshake happens before the window
+    start = private_redis.sample()
+    for value in range(3):
+        other.set("key", value)
+    other.eval("redis.call('incr', KEYS[1]); return redis.call('get', KEYS[1])", 1, "count")
+    end = private_redis.sample()
+    other.close()
+    assert command_deltas(start, end) == {"set": 3, "eval": 1, "get": 1, "incr": 1}
+    figures = window_figures(start, end, rooms=2)
+    seconds = end.at - start.at
+    assert figures["redis_commands_per_s"] == round(6 / seconds, 1)
+    assert figures["redis_commands_per_room_s"] == round(6 / seconds / 2, 3)
+    assert list(figures["redis_commands"]) == ["set", "eval", "get", "incr"]
+
+
+@pytest.fixture
+def bench_node_modules() -> None:
+    """The load generator's packages (``make bench`` installs them; so does ``make test``)."""
+    require_program("node", "apt-get install nodejs npm")
+    if not (ROOT / "bench" / "node_modules" / "socket.io-client").is_dir():
+        pytest.fail("bench/node_modules is missing: run `make bench/node_modules/.installed`",
+                    pytrace=False)
+
+
+@pytest.mark.usefixtures("bench_node_modules")
+def test_two_clients_on_two_nodes_share_one_room_through_a_redirect(tmp_path):
+    # client k connects to node k mod 2 and quick-joins a room of 2: whichever node the room
+    # lives on, one of the two is answered `moved` and must follow it to play there
+    shape = Shape("tiny", clients=2, players=2, npcs=4)
+    run = run_one(SYSTEMS["tickwire-cluster"], shape, 2, Timing(0.5, 1.5), logs=tmp_path)
+    assert "error" not in run, run
+    assert run["system"] == "tickwire-cluster"
+    assert run["clients"] == 2 and run["connect_errors"] == 0 and run["disconnects"] == 0
+    assert run["rooms"] == 1
+    assert run["redirects"] >= 1
+    assert run["msgs_per_client_s_min"] >= 15
+    assert run["lat_samples"] > 0 and run["lat_p99_ms"] < 200
+    assert run["server_cpu_ms_per_client_s"] > 0
+    # the nodes' heartbeats at least, and the joins' atomic steps
+    assert run["redis_commands_per_s"] > 0 and run["redis_commands"]["evalsha"] > 0
+    assert run["redis_commands_per_join"] > 0 and run["redis_join_commands"]["evalsha"] > 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "tickwire-cluster-node1.log", "tickwire-cluster-node2.log", "tickwire-cluster-redis.log"]
