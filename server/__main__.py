@@ -17,6 +17,7 @@ from server.cluster.nodes import ClusterMismatch
 from server.cluster.peers import origin_of
 from server.cluster.workers import Supervisor, worker_argv
 from server.config import ServerConfig
+from server.events.outbox import OutboxInUse
 from server.games import GAMES
 from server.games.base import Game
 
@@ -61,6 +62,9 @@ def main(argv: list[str] | None = None, games: Mapping[str, type[Game]] = GAMES,
                     shutdown_timeout=SHUTDOWN_SECONDS, loop=new_event_loop())
     except ClusterMismatch as refusal:
         print(f"Tickwire cannot join the cluster: {refusal}", file=sys.stderr, flush=True)
+        sys.exit(2)
+    except OutboxInUse as refusal:
+        print(f"Tickwire cannot start: {refusal}", file=sys.stderr, flush=True)
         sys.exit(2)
     print("Tickwire stopped", flush=True)
 

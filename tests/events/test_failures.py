@@ -9,6 +9,7 @@ import asyncio
 import json
 import secrets
 import signal
+import sys
 
 import aio_pika
 import aiohttp
@@ -25,7 +26,14 @@ from tests.events.helpers import (
     until,
 )
 from tests.events.test_webhook import play_a_match
-from tests.helpers import assert_consecutive, config_with, free_port, record_ticks, start_server
+from tests.helpers import (
+    ROOT,
+    assert_consecutive,
+    config_with,
+    free_port,
+    record_ticks,
+    start_server,
+)
 
 ROOM_A = ["room.created", "player.joined", "player.joined", "player.left", "room.started",
           "player.left", "room.ended"]
@@ -188,3 +196,20 @@ async def test_a_slow_webhook_costs_no_late_tick(tmp_path):
         await hook.stop()
     assert_consecutive(ticks)
     assert server.lobby.stats.clock.late == late_before
+
+
+async def test_a_second_server_on_the_same_data_dir_refuses_to_start_and_says_why(tmp_path):
+    data = str(tmp_path / "data")
+    first = await start_server("--port", str(free_port()), "--data-dir", data)
+    try:
+        second = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "server", "--port", str(free_port()), "--data-dir", data,
+            "--web-root", "", cwd=ROOT, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE)
+        async with asyncio.timeout(20):
+            _, errors = await second.communicate()
+    finally:
+        first.terminate()
+        await first.wait()
+    assert second.returncode == 2
+    assert f"the event outbox in {data} is in use by another process" in errors.decode()
