@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 SEND_TIMEOUT = 30.0  # a batch not acknowledged by then counts as failed
 BACKOFF_BASE = 0.1
+OUTBOX_RETRY_SECONDS = 1.0  # after the outbox itself (the disk) failed
 LOG_EVERY = 60.0  # seconds between two warnings about the same failing sink
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
                    30.0, 60.0)
@@ -97,8 +98,13 @@ class Delivery:
     async def _run(self) -> None:
         attempt = 0
         while True:
-            batch = await self.outbox.read(self.outbox.cursors[self.sink.name],
-                                           self.sink.batch_size)
+            try:
+                batch = await self.outbox.read(self.outbox.cursors[self.sink.name],
+                                               self.sink.batch_size)
+            except Exception:  # the disk: try again in a moment
+                log.exception("reading the outbox for %s failed; retrying", self.sink.name)
+                await asyncio.sleep(OUTBOX_RETRY_SECONDS)
+                continue
             if not batch:
                 self._wake.clear()
                 if self.outbox.last_pos <= self.outbox.cursors[self.sink.name]:
@@ -113,12 +119,20 @@ class Delivery:
                                                           BACKOFF_BASE * 2 ** attempt)))
                 continue
             attempt = 0
-            self.stats.failing_since = None
-            await self.outbox.ack(self.sink.name, batch[-1].pos, len(batch))
-            now = time.time()
-            for event in batch:
-                self.stats.observe_latency(max(0.0, now - event.time))
-            self.stats.delivered += len(batch)
+            self._delivered(batch)
+            try:
+                await self.outbox.ack(self.sink.name, batch[-1].pos, len(batch))
+            except Exception:  # the batch goes again: a repeat, never a loss
+                log.exception("recording delivery to %s failed", self.sink.name)
+                await asyncio.sleep(OUTBOX_RETRY_SECONDS)
+
+    def _delivered(self, batch: list[StoredEvent]) -> None:
+        stats = self.stats
+        stats.failing_since = None
+        stats.delivered += len(batch)
+        now = time.time()
+        for event in batch:
+            stats.observe_latency(max(0.0, now - event.time))
 
     async def _send(self, batch: list[StoredEvent]) -> None:
         if not self._started:

@@ -94,7 +94,7 @@ class RoomEvents:
                 copy = json.loads(text := json.dumps(data, allow_nan=False))
                 if len(text) > MAX_GAME_EVENT_BYTES:
                     problem = f"it takes {len(text)} bytes (at most {MAX_GAME_EVENT_BYTES})"
-            except (TypeError, ValueError) as error:
+            except (TypeError, ValueError, RecursionError) as error:
                 problem = f"its data is not JSON: {error}"
         if problem is not None:
             self._drop_game_event(room, kind, problem)
