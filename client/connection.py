@@ -188,13 +188,18 @@ class TickwireClient:
         return await self._enter(EVENTS.create, payload, metadata)
 
     async def join(self, code: str | None = None, room_id: str | None = None,
-                   spectate: bool = False, metadata: dict[str, Any] | None = None) -> Joined:
-        """Join by join code or room id, as a player or a spectator."""
+                   spectate: bool = False, metadata: dict[str, Any] | None = None,
+                   watch: str | None = None) -> Joined:
+        """Join by join code or room id, as a player or a spectator; or watch a room,
+        uncounted, with a monitor ticket (``POST /api/admin/rooms/{id}/watch``) on the
+        room's node."""
         payload: dict[str, Any] = {"spectate": spectate}
         if code is not None:
             payload["code"] = code
         if room_id is not None:
             payload["room_id"] = room_id
+        if watch is not None:
+            payload["watch"] = watch
         return await self._enter(EVENTS.join, payload, metadata)
 
     async def quick_join(self, game: str = DEFAULTS.game,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import logging
 import socket
 import sys
 from collections.abc import Mapping
@@ -20,6 +19,7 @@ from server.config import ServerConfig
 from server.events.outbox import OutboxInUse
 from server.games import GAMES
 from server.games.base import Game
+from server.logs import configure_logging
 
 SHUTDOWN_SECONDS = 5.0  # how long connections get to close after SIGTERM/SIGINT
 GC_THRESHOLDS = (20_000, 20, 50)
@@ -44,9 +44,7 @@ def main(argv: list[str] | None = None, games: Mapping[str, type[Game]] = GAMES,
     """
     flags = sys.argv[1:] if argv is None else list(argv)
     config = ServerConfig.from_sources(flags, prog=prog)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(config.log_format)
     if config.worker_count:
         sys.exit(supervise(config, flags))
     app = build_app(config, games)

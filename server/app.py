@@ -12,7 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
-from server.admin_api import AdminApi
+from server.admin import add_admin
+from server.admin.auth import Tickets
 from server.budget import BudgetLimits, CpuMeter, RoomBudget
 from server.cluster.bus import NodeFanout
 from server.cluster.node import LISTING_INTERVAL, ClusterNode
@@ -24,7 +25,7 @@ from server.games.base import Game
 from server.gateway import Gateway
 from server.http_api import add_http_api
 from server.lobby import Lobby
-from server.logs import guard_libraries, library_logger
+from server.logs import guard_libraries, library_logger, set_log_node
 from server.metrics import EngineStats, Metrics, Occupancy
 from server.net.addresses import AddressResolver, parse_networks
 from server.net.connections import ConnectionLimits
@@ -83,6 +84,7 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
     )
     dispatcher = SocketDispatcher(sio)
     node = cluster.node_id if cluster else f"{socket.gethostname()}:{os.getpid()}"
+    set_log_node(node)
     directory: RoomDirectory = cluster.directory if cluster else MemoryDirectory()
     budget = RoomBudget(BudgetLimits(
         max_load=config.max_load, max_load_per_address=config.max_load_per_address,
@@ -96,13 +98,15 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
                   listing_interval=LISTING_INTERVAL if cluster else 0.0,
                   observer=events.producer)
     seating: Seating = cluster.seating(lobby) if cluster else LocalSeating(lobby)
-    gateway = Gateway(sio, lobby, config, seating)
-    metrics = Metrics(stats, Occupancy(
+    tickets = Tickets(config.admin_token)
+    gateway = Gateway(sio, lobby, config, seating, tickets)
+    occupancy = Occupancy(
         rooms=lambda: len(lobby.rooms),
         players=lambda: sum(room.player_count for room in lobby.rooms.values()),
         spectators=lambda: sum(room.spectator_count for room in lobby.rooms.values()),
         connections=lambda: len(sio.connections),
-    ))
+    )
+    metrics = Metrics(stats, occupancy)
     metrics.registry.register(events)
 
     app = web.Application(middlewares=[_page_headers] if cluster is None else [
@@ -114,13 +118,11 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
     app.router.add_get("/healthz", _healthz)
     add_http_api(app, lobby, cluster.directory.subscribe_listings if cluster else None)
     events.route(app)
-    admin = AdminApi(sio, lobby, node, _locator(lobby, node, directory, cluster),
-                     config.admin_token, lambda: cluster is None or cluster.healthy)
-    admin.route(app)
-    sio.manager.serve_control(node, admin.on_control)
+    web_root = config.web_root_path
+    add_admin(app, sio, lobby, node, occupancy, config.admin_token, tickets, cluster, web_root)
     app.router.add_get("/metrics", _token_required(config.metrics_token, metrics.handle))
-    if config.web_root:
-        _serve_web_client(app, Path(config.web_root))
+    if web_root is not None:
+        _serve_web_client(app, web_root)
     app.on_startup.append(_start_meter)
     if cluster is not None:
         app[CLUSTER] = cluster
@@ -128,20 +130,6 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
         app.on_cleanup.append(_leave_cluster)
     app.on_shutdown.append(_shut_down)
     return app
-
-
-def _locator(lobby: Lobby, node: str, directory: RoomDirectory, cluster: ClusterNode | None
-             ) -> Callable[[str], Awaitable[str | None]]:
-    """The node of a room: this one for a room here, else the directory's answer."""
-    async def locate(room_id: str) -> str | None:
-        if room_id in lobby.rooms:
-            return node
-        if cluster is None:
-            return None
-        listing = await directory.by_id(room_id)
-        return listing.node if listing is not None else None
-
-    return locate
 
 
 async def _join_cluster(app: web.Application) -> None:
@@ -199,7 +187,7 @@ def _token_required(token: str, handler: Handler) -> Handler:
 async def _page_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Security headers on the browser client's pages and files."""
     response = await handler(request)
-    if request.path == "/" or request.path.startswith(("/r/", "/static/")):
+    if request.path in ("/", "/monitor") or request.path.startswith(("/r/", "/static/")):
         host = request.host
         sockets = f"ws://{host} wss://{host}"
         cluster = request.app.get(CLUSTER)

@@ -9,7 +9,9 @@ Every room declares what it may cost as its most entities times its tick rate
   server's budget);
 - with ``server_busy`` when the rooms already running plus this one would cost more than
   ``max_load``, or when this process has lately used more than ``busy_cpu`` of a core (measured,
-  so a server gets no new rooms before its ticks start to run late).
+  so a server gets no new rooms before its ticks start to run late), or when rooms are being
+  made faster than ``RAMP_SECONDS`` for the whole budget (so a burst of new rooms cannot
+  outrun the CPU meter, which needs a few seconds to see what they cost).
 """
 
 from __future__ import annotations
@@ -22,11 +24,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.games.base import Game
+from server.limits import TokenBucket
 from shared.protocol import ProtocolError
 
 SAMPLE_SECONDS = 1.0  # how often the CPU meter samples
 WINDOW_SAMPLES = 3  # the meter's "lately": the last three seconds
 BUSY_RETRY = 5.0  # seconds a busy server tells clients to wait
+RAMP_SECONDS = 20.0  # the whole load budget may be taken up in this long, not faster
+RAMP_BURST = 0.1  # share of the budget that may be taken at once (at least one room's worth)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +89,8 @@ class RoomBudget:
         self.limits = limits
         self.meter = meter
         self.load = 0  # entity-Hz of the rooms charged now
+        self._ramp = TokenBucket(limits.max_load / RAMP_SECONDS,
+                                 max(limits.max_load * RAMP_BURST, limits.max_room_load))
         self._rooms: dict[str, tuple[str, int]] = {}  # room id -> (address, cost)
         self._per_address: Counter[str] = Counter()
         self._load_per_address: Counter[str] = Counter()
@@ -115,6 +122,10 @@ class RoomBudget:
         if self.load + cost > limits.max_load or (
                 limits.busy_cpu and self.meter.busy > limits.busy_cpu):
             raise ProtocolError("server_busy", retry_after=BUSY_RETRY)
+        if not self._ramp.take(cost):
+            raise ProtocolError("server_busy", "Rooms are being made faster than this server "
+                                "takes them on; try again in a moment",
+                                retry_after=max(0.1, self._ramp.wait(cost)))
 
     def charge(self, room_id: str, address: str, cost: int) -> None:
         """A room of ``cost`` was created for ``address``."""

@@ -1,16 +1,27 @@
-"""Server configuration: one dataclass, filled from defaults, environment and flags."""
+"""Server configuration: one dataclass, filled from defaults, a TOML file, environment and
+flags, in that order of precedence (each overrides the one before).
+
+The TOML file (``--config PATH`` or ``TICKWIRE_CONFIG``) holds the same names as the fields, at
+its top level (``port = 8000``, ``admin_token = "..."``); an unknown key or a value of the wrong
+type is refused with an error naming the key.
+"""
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
 
 from server.net.addresses import parse_networks
 from shared.protocol import LIMITS
 
 ENV_PREFIX = "TICKWIRE_"
+WEB_ROOT_AUTO = "auto"
 DEFAULT_DATA_DIR = os.path.join(
     os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state"), "tickwire")
 EVENT_SCHEMES = ("kafka", "amqp", "amqps", "redis", "rediss", "nats", "tls", "eventbridge",
@@ -64,7 +75,9 @@ class ServerConfig:
         ``X-Forwarded-For`` gives the client address; empty trusts none.
     :param metrics_token: when set, ``/metrics`` answers only ``Authorization: Bearer
         <token>``.
-    :param web_root: directory of the built browser client served at ``/``; empty disables it.
+    :param web_root: directory of the built browser client served at ``/``; empty disables it;
+        ``auto``: the client packaged in the wheel (``server/web``), else the checkout's
+        ``client/web/dist``.
     :param redis_url: ``redis://host:port/db`` of the cluster's directory; empty runs this
         process alone, everything in memory.
     :param redis_prefix: key prefix of this cluster in that Redis database.
@@ -80,8 +93,11 @@ class ServerConfig:
     :param extra_port: a second port to listen on (a worker's own port); 0 for none.
     :param message_queue: where cross-node emits (announcements, kicks) travel: an
         ``amqp://`` URL selects RabbitMQ; empty uses ``redis_url``.
-    :param admin_token: enables ``/api/admin/*`` with ``Authorization: Bearer <token>``;
+    :param admin_token: enables ``/api/admin/*`` and the monitor page (``/monitor``) with
+        ``Authorization: Bearer <token>``; every node of a cluster needs the same one. It
         also lets ``/api/events`` stream the events of private rooms.
+    :param log_format: ``text`` (readable lines) or ``json`` (one JSON object a line, with
+        ``room_id``, ``player_id`` and ``node`` where they apply).
     :param data_dir: where the event outbox and the match history (SQLite) live; empty keeps
         both in memory (lost on exit).
     :param events: event sink URLs (``--events URL``, repeatable; the variable takes them
@@ -130,7 +146,7 @@ class ServerConfig:
     ping_timeout: float = 20.0
     trusted_proxies: str = ""
     metrics_token: str = ""
-    web_root: str = "client/web/dist"
+    web_root: str = WEB_ROOT_AUTO
     redis_url: str = ""
     redis_prefix: str = "tw:"
     public_url: str = ""
@@ -141,6 +157,7 @@ class ServerConfig:
     extra_port: int = 0
     message_queue: str = ""
     admin_token: str = ""
+    log_format: str = "text"
     data_dir: str = DEFAULT_DATA_DIR
     events: tuple[str, ...] = field(default=(), metadata={"repeat": True})
     outbox_max_events: int = 100_000
@@ -150,6 +167,8 @@ class ServerConfig:
     db: str = ""
 
     def __post_init__(self) -> None:
+        if self.log_format not in LOG_FORMATS:
+            raise ValueError(f"log_format must be one of {', '.join(LOG_FORMATS)}")
         if self.ping_interval < 1:
             raise ValueError("ping_interval must be a whole number of seconds, at least 1")
         if self.ping_timeout <= 0 or self.connect_timeout <= 0:
@@ -176,6 +195,17 @@ class ServerConfig:
         return bool(self.redis_url)
 
     @property
+    def web_root_path(self) -> Path | None:
+        """Where the browser client is: ``web_root`` resolved (None when disabled)."""
+        if not self.web_root:
+            return None
+        if self.web_root != WEB_ROOT_AUTO:
+            return Path(self.web_root)
+        here = Path(__file__).parent
+        packaged, checkout = here / "web", here.parent / "client" / "web" / "dist"
+        return packaged if (packaged / "index.html").is_file() else checkout
+
+    @property
     def worker_count(self) -> int:
         """How many worker processes to supervise: 0 when this process serves itself."""
         if not self.redis_url or self.workers == 0:
@@ -187,21 +217,33 @@ class ServerConfig:
         cls, argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None,
         prog: str = "python -m server",
     ) -> ServerConfig:
-        """Defaults, overridden by ``TICKWIRE_*`` environment variables, overridden by flags.
+        """Defaults, overridden by a TOML file (``--config``), overridden by ``TICKWIRE_*``
+        environment variables, overridden by flags.
 
         :param argv: flags (default: ``sys.argv[1:]``).
         :param environ: environment (default: ``os.environ``).
         :param prog: the command's name in ``--help``.
         """
         environ = os.environ if environ is None else environ
-        parser = argparse.ArgumentParser(prog=prog, description="Run a Tickwire game server.")
+        parser = argparse.ArgumentParser(
+            prog=prog, description="Run a Tickwire game server. Settings come from defaults, "
+            "then a TOML file (--config), then TICKWIRE_* variables, then flags; each "
+            "overrides the one before.")
+        parser.add_argument("--config", metavar="PATH", default=environ.get(CONFIG_ENV, ""),
+                            help=f"a TOML file of settings (env {CONFIG_ENV})")
+        path = parser.parse_known_args(argv)[0].config
+        try:
+            from_file = load_toml(Path(path), cls) if path else {}
+        except (OSError, ValueError) as error:
+            parser.error(str(error))
         unless_given: dict[str, object] = {}
         for spec in fields(cls):
             kind = type(spec.default)
             env_name = ENV_PREFIX + spec.name.upper()
             env_value = environ.get(env_name)
             try:
-                default = _parse(kind, env_value) if env_value is not None else spec.default
+                default = _parse(kind, env_value) if env_value is not None else from_file.get(
+                    spec.name, spec.default)
             except ValueError as error:
                 parser.error(f"{env_name}: {error}")
             flag = "--" + spec.name.replace("_", "-")
@@ -218,6 +260,7 @@ class ServerConfig:
             else:
                 parser.add_argument(flag, type=kind, default=default, help=help_text)
         arguments = vars(parser.parse_args(argv))
+        del arguments["config"]
         for name, default in unless_given.items():  # repeated flags replace the variable
             if arguments[name] is None:
                 arguments[name] = default
@@ -225,6 +268,37 @@ class ServerConfig:
             return cls(**arguments)
         except ValueError as error:
             parser.error(str(error))
+
+
+CONFIG_ENV = ENV_PREFIX + "CONFIG"
+LOG_FORMATS = ("text", "json")
+TOML_TYPES: dict[type, tuple[type, ...]] = {bool: (bool,), int: (int,), float: (int, float),
+                                            str: (str,), tuple: (list,)}
+TYPE_NAMES = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+              tuple: "a list of strings"}
+
+
+def load_toml(path: Path, config_class: type[ServerConfig]) -> dict[str, Any]:
+    """The settings of TOML file ``path``, checked against ``config_class``'s fields:
+    ``ValueError`` naming the key for an unknown key or a value of the wrong type."""
+    try:
+        with path.open("rb") as file:
+            data = tomllib.load(file)
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"{path}: not valid TOML: {error}") from None
+    kinds: dict[str, type] = {spec.name: type(spec.default) for spec in fields(config_class)}
+    for key, value in data.items():
+        if key not in kinds:
+            close = difflib.get_close_matches(key, kinds, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"{path}: unknown key {key!r}{hint}")
+        kind = kinds[key]
+        a_bool_elsewhere = isinstance(value, bool) and kind is not bool  # bool is an int
+        not_strings = kind is tuple and not all(isinstance(item, str) for item in value)
+        if a_bool_elsewhere or not isinstance(value, TOML_TYPES[kind]) or not_strings:
+            raise ValueError(f"{path}: {key} must be {TYPE_NAMES[kind]}, not "
+                             f"{type(value).__name__} {value!r:.40}")
+    return {key: kinds[key](value) for key, value in data.items()}
 
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})

@@ -13,17 +13,19 @@ be ``moved`` to another node.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import string
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import socketio
 
+from server.admin.auth import Tickets
 from server.config import ServerConfig
 from server.lobby import Lobby, RoomRequest
-from server.logs import guarded
+from server.logs import LOG_PLAYER, LOG_ROOM, guarded
 from server.net.inbound import NAMESPACE
 from server.net.socketio_server import TickwireServer
 from server.requests import Arg, Shape
@@ -64,6 +66,7 @@ JOIN = Shape(
     reservation=Arg(str, "", max_length=MAX_RESERVATION_LENGTH),
     spectate=Arg(bool, False),
     metadata=METADATA,
+    watch=Arg(str, "", max_length=MAX_RESERVATION_LENGTH),
 )
 QUICK_JOIN = Shape(game=Arg(str, DEFAULTS.game, max_length=32), settings=Arg(dict, {}),
                    max_players=Arg(int, DEFAULTS.max_players, 1, LIMITS.max_players),
@@ -82,14 +85,16 @@ class Gateway:
     :param lobby: this process's rooms.
     :param config: limits.
     :param seating: hands out seats; default ``LocalSeating(lobby)``.
+    :param tickets: checks the monitor's watch tickets (``join {watch}``); none: refused.
     """
 
     def __init__(self, sio: TickwireServer, lobby: Lobby, config: ServerConfig,
-                 seating: Seating | None = None) -> None:
+                 seating: Seating | None = None, tickets: Tickets | None = None) -> None:
         self.sio = sio
         self.lobby = lobby
         self.config = config
         self.seating = seating or LocalSeating(lobby)
+        self.tickets = tickets
         self.limiter = Limiter(config)
         self.sessions: dict[str, Session] = {}
         sio.on("connect", self.on_connect)
@@ -168,6 +173,11 @@ class Gateway:
     def _request(self, event: str, shape: Shape, action: Action) -> None:
         async def handle(sid: str, data: Any = None, *extra: Any) -> dict[str, Any]:
             session = self.sessions.get(sid)
+            with self._log_context(sid):
+                return await answer(session, data, extra)
+
+        async def answer(session: Session | None, data: Any, extra: tuple[Any, ...]
+                         ) -> dict[str, Any]:
             try:
                 if session is None:
                     raise ProtocolError("bad_request", "this connection has no session")
@@ -200,19 +210,31 @@ class Gateway:
         return await self.seating.create(session, request, metadata)
 
     async def join(self, session: Session, *, code: str, room_id: str, reservation: str,
-                   spectate: bool, metadata: dict[str, Any]) -> dict[str, Any]:
+                   spectate: bool, metadata: dict[str, Any], watch: str) -> dict[str, Any]:
         """Join a room by join code (any case, spaces ignored), by room id, or with the seat
-        reservation of a ``moved`` answer (which decides ``spectate``)."""
+        reservation of a ``moved`` answer (which decides ``spectate``); or watch one with a
+        monitor ticket (an uncounted spectator, on the room's own node)."""
         self._require_no_room(session)
         self.limiter.check_join(session)
-        if (bool(code) + bool(room_id) + bool(reservation)) != 1:
-            raise ProtocolError("bad_request", "give one of code, room_id or reservation")
+        if (bool(code) + bool(room_id) + bool(reservation) + bool(watch)) != 1:
+            raise ProtocolError("bad_request", "give one of code, room_id, reservation or watch")
+        if watch:
+            return await self._watch(session, watch)
         if reservation:
             if spectate:
                 raise ProtocolError("bad_request", "a reservation already says which seat")
             return await self.seating.redeem(session, reservation, metadata)
         return await self.seating.join(session, normalize_code(code), room_id, spectate,
                                        metadata)
+
+    async def _watch(self, session: Session, ticket: str) -> dict[str, Any]:
+        room_id = self.tickets.check(ticket, "watch") if self.tickets is not None else None
+        if room_id is None:
+            raise ProtocolError("bad_ticket")
+        room = self.lobby.rooms.get(room_id)
+        if room is None or room.closed:
+            raise ProtocolError("room_not_found")
+        return await room.admit(session.sid, session.name, True, observer=True)
 
     async def quick_join(self, session: Session, *, game: str, settings: dict[str, Any],
                          max_players: int, metadata: dict[str, Any]) -> dict[str, Any]:
@@ -277,6 +299,7 @@ class Gateway:
         try:
             if not session.connection.inputs.take():
                 self.lobby.stats.inputs.rate_limited += 1
+                session.connection.inputs_limited += 1
                 raise ProtocolError("rate_limited", "Too many inputs; send one per tick")
             if extra:
                 raise ProtocolError("bad_input", "an input is one list, without an ack")
@@ -296,6 +319,22 @@ class Gateway:
         return error.to_wire()
 
     # -- helpers -----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _log_context(self, sid: str) -> Iterator[None]:
+        """Name the connection's room and player on the records written meanwhile."""
+        room = self.lobby.room_of(sid)
+        if room is None:
+            yield
+            return
+        member = room.roster.connected.get(sid)
+        player = member.player.id if member is not None and member.player is not None else None
+        room_token, player_token = LOG_ROOM.set(room.id), LOG_PLAYER.set(player)
+        try:
+            yield
+        finally:
+            LOG_ROOM.reset(room_token)
+            LOG_PLAYER.reset(player_token)
 
     def _require_room(self, session: Session) -> Room:
         room = self.lobby.room_of(session.sid)

@@ -14,8 +14,9 @@ if TYPE_CHECKING:
 class Dispatcher(Protocol):
     """What a room needs from the network: four verbs, all addressed by Socket.IO ids."""
 
-    def broadcast(self, room_id: str, event: str, payload: Any) -> None:
-        """Send one event to every member of a room, encoded once, without waiting."""
+    def broadcast(self, room_id: str, event: str, payload: Any) -> int:
+        """Send one event to every member of a room, encoded once, without waiting; returns
+        the payload bytes sent (size times recipients)."""
 
     def send(self, sid: str, event: str, payload: Any) -> None:
         """Send one event to one connection, without waiting."""

@@ -22,12 +22,15 @@ from server.directory import RoomDirectory
 from server.games.base import Game
 from server.interfaces import Dispatcher, Listeners, RoomListener
 from server.listings import ListingWriter
+from server.logs import in_room
 from server.metrics import EngineStats
 from server.room import Room, RoomOptions
 from server.roster import Member
 from shared.protocol import DEFAULTS, LIMITS, ProtocolError
 
 log = logging.getLogger(__name__)
+
+DRAINING_RETRY = 30.0  # seconds a client is told to wait for a room from a draining server
 
 
 @dataclass(slots=True)
@@ -79,6 +82,7 @@ class Lobby:
         self.listener: RoomListener = self if observer is None else Listeners(self, observer)
         self.rooms: dict[str, Room] = {}
         self.closing = False
+        self.draining = False  # refuse new rooms, let running ones finish (the admin's drain)
         self.creators: dict[str, str] = {}  # room id -> sid of the connection that created it
         self._places: dict[str, Room] = {}  # sid -> its room; written only by room events
 
@@ -88,10 +92,13 @@ class Lobby:
         it fits the budget. The creator still has to join it.
 
         :param room_id: the id (with ``code``) of a room the cluster directory holds a
-            placeholder for; by default new ones.
+            placeholder for (opened even while draining); by default new ones.
         """
         if self.closing:
             raise ProtocolError("shutting_down")
+        if self.draining and not room_id:
+            raise ProtocolError("server_busy", "This server is draining: it opens no new rooms",
+                                retry_after=DRAINING_RETRY)
         game_class = self.game_class(request.game)
         if len(self.rooms) >= self.config.max_rooms:
             raise ProtocolError("server_full", "This server holds its maximum number of rooms")
@@ -129,7 +136,7 @@ class Lobby:
         self.budget.charge(room.id, address, cost)
         room.launch()
         log.info("room %s (%s, %s) created", room.id, request.game,
-                 "public" if request.public else "private")
+                 "public" if request.public else "private", extra=in_room(room.id))
         return room
 
     def game_class(self, game: str) -> type[Game]:
@@ -231,4 +238,4 @@ class Lobby:
         self.listings.removed(room.id)
         for sid in sids:
             self.member_left(room, sid, None, code)
-        log.info("room %s closed (%s)", room.id, code)
+        log.info("room %s closed (%s)", room.id, code, extra=in_room(room.id))

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Histogram, ProcessCollector, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 
@@ -20,8 +20,10 @@ from server.clock import ClockStats
 from server.inputs import InputCounters
 from server.logs import LOG_GUARD
 from server.messages import MessageCounters
+from server.room_stats import TickRing
 
 TICK_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
+RECENT_TICKS = 2048  # tick durations of all rooms kept for the monitor's p50/p99
 
 
 @dataclass(slots=True)
@@ -49,6 +51,8 @@ class EngineStats:
     refusals: Counter[str] = field(default_factory=Counter)  # by error code
     cuts: Counter[str] = field(default_factory=Counter)  # connections closed, by reason
     messages: MessageCounters = field(default_factory=MessageCounters)
+    admin_refusals: Counter[str] = field(default_factory=Counter)  # admin API, by reason
+    recent_ticks: TickRing = field(default_factory=lambda: TickRing(RECENT_TICKS))
     observe_tick: Callable[[float], None] = lambda seconds: None
 
 
@@ -74,7 +78,14 @@ class Metrics:
             buckets=TICK_BUCKETS, registry=self.registry,
         )
         self.registry.register(self)
-        stats.observe_tick = self.tick_duration.observe
+        ProcessCollector(registry=self.registry)  # process_cpu_seconds, resident memory...
+        observe, recent = self.tick_duration.observe, stats.recent_ticks.record
+
+        def observe_tick(seconds: float) -> None:
+            observe(seconds)
+            recent(seconds)
+
+        stats.observe_tick = observe_tick
 
     def collect(self) -> Iterator[Metric]:
         """Prometheus collector protocol: the counters and gauges as of now."""
@@ -119,6 +130,9 @@ class Metrics:
                         "code", self.stats.refusals)
         yield _labelled("tickwire_connections_cut", "Connections the server closed",
                         "reason", self.stats.cuts)
+        yield _labelled("tickwire_admin_refusals", "Admin API requests refused: unauthorized "
+                        "(wrong or missing token) or rate_limited", "reason",
+                        self.stats.admin_refusals)
         yield _counter("tickwire_log_records_suppressed",
                        "Log records dropped by the per-logger rate limit",
                        LOG_GUARD.suppressed)

@@ -36,6 +36,11 @@ class Arg:
     entries: int = MAX_MAP_ENTRIES
     scalars: bool = False
 
+    @property
+    def required(self) -> bool:
+        """True when the field has no default."""
+        return self.default is _REQUIRED
+
     def check(self, name: str, value: Any) -> Any:
         """``value`` if it fits, else raise ``ProtocolError('bad_request')``."""
         if self.kind is int:

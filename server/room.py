@@ -23,8 +23,10 @@ from typing import Any
 from server.clock import FixedStepClock
 from server.games.base import Game, GameResult, JoinRequest
 from server.interfaces import Dispatcher, RoomListener
+from server.logs import in_room
 from server.messages import Mailbox, Published
 from server.metrics import EngineStats
+from server.room_stats import RoomStats
 from server.roster import Member, Roster, RosterLimits
 from server.sync import StateSync
 from shared.protocol import ERROR_MESSAGES, EVENTS, LIMITS, ProtocolError
@@ -92,6 +94,7 @@ class Room:
         self.rng = random.Random()
         self.stats = stats
         self.clock = FixedStepClock(options.tick_rate, stats.clock)
+        self.counters = RoomStats()
         self.tick = 0
         self.started = False
         self.closed = False
@@ -137,11 +140,12 @@ class Room:
         try:
             self.game.end(code)
         except Exception:
-            log.exception("room %s: the game's end hook failed", self.id)
+            log.exception("room %s: the game's end hook failed", self.id, extra=in_room(self.id))
         try:
             self.result = self.game.result()
         except Exception:
-            log.exception("room %s: the game's result hook failed", self.id)
+            log.exception("room %s: the game's result hook failed", self.id,
+                          extra=in_room(self.id))
         self._deliver_messages()
         self._announce_game_events()
         sids = list(self.roster.connected)
@@ -161,17 +165,20 @@ class Room:
         began = time.perf_counter()
         try:
             message = self._tick()
-            self._publish_info()  # first, so names are known when entities arrive
-            self.dispatcher.broadcast(self.id, EVENTS.state, message)
+            sent = self._publish_info()  # first, so names are known when entities arrive
+            sent += self.dispatcher.broadcast(self.id, EVENTS.state, message)
             if self.mailbox.pending:
                 self._deliver_messages()
             if self.published.pending:
                 self._announce_game_events()
         except Exception:
-            log.exception("room %s: game failed at tick %d; closing the room", self.id, self.tick)
+            log.exception("room %s: game failed at tick %d; closing the room", self.id, self.tick,
+                          extra=in_room(self.id))
             self._close_soon("game_error")
             return
-        self.stats.observe_tick(time.perf_counter() - began)
+        duration = time.perf_counter() - began
+        self.stats.observe_tick(duration)
+        self.counters.record(duration, lateness > self.clock.dt / 4, sent)
         if self._expired():
             self._close_soon("room_closed")
 
@@ -182,12 +189,14 @@ class Room:
     def _deliver_messages(self) -> None:
         self.mailbox.deliver(self.dispatcher, self.id, self.roster.sid_of)
 
-    def _publish_info(self) -> None:
+    def _publish_info(self) -> int:
+        """Send the room info when it changed; the bytes sent."""
         status = self.game.status()
-        if self.roster.changed or status != self._status:
-            self._status = status
-            self.roster.changed = False
-            self.dispatcher.broadcast(self.id, EVENTS.room, self.info())
+        if not self.roster.changed and status == self._status:
+            return 0
+        self._status = status
+        self.roster.changed = False
+        return self.dispatcher.broadcast(self.id, EVENTS.room, self.info())
 
     def _expired(self) -> bool:
         if not self.roster.empty:
@@ -258,7 +267,7 @@ class Room:
                 except Exception:
                     counters.failed += 1
                     log.exception("room %s: input %d of player %d failed; dropped",
-                                  self.id, seq, player.id)
+                                  self.id, seq, player.id, extra=in_room(self.id, player.id))
                 queue.acked = seq
             queue.pending.clear()
             self.acks[player.id] = queue.acked
@@ -275,6 +284,8 @@ class Room:
             seq, values = self.game.input_schema.parse(message, LIMITS.max_seq)
         except ProtocolError:
             self.stats.inputs.invalid += 1
+            member.inputs.received += 1
+            member.inputs.dropped += 1
             raise
         member.inputs.offer(seq, values, self.stats.inputs)
 
@@ -291,14 +302,17 @@ class Room:
         return self.roster.spectator_count
 
     async def admit(self, sid: str, name: str, spectate: bool = False,
-                    metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+                    metadata: dict[str, Any] | None = None, observer: bool = False
+                    ) -> dict[str, Any]:
         """Seat connection ``sid`` (display name ``name``) as player or spectator if the
         game's ``join_attempt`` agrees, given the client's validated ``metadata``; the game
-        sees the player at the next tick. Returns the welcome."""
+        sees the player at the next tick. An ``observer`` (the operators' monitor) watches
+        uncounted, without asking the game. Returns the welcome."""
         if self.closed:
             raise ProtocolError("room_closed")
-        self._ask_game(JoinRequest(name, spectate, metadata or {}))
-        member = self.roster.admit(sid, name, spectate)
+        if not observer:
+            self._ask_game(JoinRequest(name, spectate, metadata or {}))
+        member = self.roster.admit(sid, name, spectate, observer)
         self.listener.listing_changed(self)
         return await self._seat(member, resumed=False)
 
@@ -324,7 +338,8 @@ class Room:
         try:
             refusal = self.game.join_attempt(request)
         except Exception:
-            log.exception("room %s: join_attempt failed; the join is refused", self.id)
+            log.exception("room %s: join_attempt failed; the join is refused", self.id,
+                          extra=in_room(self.id))
             raise ProtocolError("join_refused") from None
         if refusal is not None:
             reason = refusal[:MAX_REFUSAL_LENGTH] if isinstance(refusal, str) else ""
@@ -377,9 +392,10 @@ class Room:
         self._rebuild = True
         self.roster.changed = True
 
-    def start(self, by_sid: str) -> None:
-        """Host starts the game."""
-        self._require_host(by_sid)
+    def start(self, by_sid: str | None) -> None:
+        """The host (``by_sid``; None: the server's admin) starts the game."""
+        if by_sid is not None:
+            self._require_host(by_sid)
         if self.started:
             raise ProtocolError("already_started")
         self.started = True

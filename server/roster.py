@@ -23,7 +23,8 @@ from shared.protocol import ProtocolError
 class Member:
     """A connection in a room: a player (with inputs and a seat token) or a spectator.
 
-    ``sid`` is None while a dropped player's seat is held.
+    ``sid`` is None while a dropped player's seat is held. An ``observer`` is a spectator
+    let in by the server's operators (the monitor): uncounted and never refused for space.
     """
 
     sid: str | None
@@ -32,6 +33,7 @@ class Member:
     inputs: InputQueue | None
     token: str = ""
     held_until: float = 0.0
+    observer: bool = False
 
     @property
     def spectator(self) -> bool:
@@ -94,8 +96,8 @@ class Roster:
 
     @property
     def spectator_count(self) -> int:
-        """Connected spectators."""
-        return sum(1 for m in self.connected.values() if m.spectator)
+        """Connected spectators (observers not counted)."""
+        return sum(1 for m in self.connected.values() if m.spectator and not m.observer)
 
     @property
     def empty(self) -> bool:
@@ -139,11 +141,13 @@ class Roster:
 
     # -- membership ---------------------------------------------------------------------------
 
-    def admit(self, sid: str, name: str, spectate: bool) -> Member:
-        """Add a connection as player or spectator."""
+    def admit(self, sid: str, name: str, spectate: bool, observer: bool = False) -> Member:
+        """Add a connection as player, spectator or (``observer``) uncounted spectator."""
         if sid in self._banned:
             raise ProtocolError("kicked", "You were kicked from this room")
-        if spectate:
+        if observer:
+            member = Member(sid, name, None, None, observer=True)
+        elif spectate:
             if self.spectator_count >= self.limits.max_spectators:
                 raise ProtocolError("spectators_full")
             member = Member(sid, name, None, None)

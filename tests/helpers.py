@@ -12,11 +12,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
 from client import TickwireClient, TickwireError
 from server.app import LOBBY
+from server.budget import CpuMeter, RoomBudget
 from server.config import ServerConfig
 from server.lobby import Lobby
 from server.room import Room
@@ -104,3 +106,26 @@ async def start_server(*flags: str, env: dict[str, str] | None = None
         while b"listening" not in (line := await process.stdout.readline()).lower():
             assert line, "the server exited before listening"
     return process
+
+
+def replace_budget(tickwire: RunningServer, monkeypatch: pytest.MonkeyPatch,
+                   meter: CpuMeter | None = None, **limits: Any) -> None:
+    """Give the server's lobby a budget with some limits changed (and another CPU meter)."""
+    budget = tickwire.lobby.budget
+    monkeypatch.setattr(tickwire.lobby, "budget", RoomBudget(
+        dataclasses.replace(budget.limits, **limits), meter or budget.meter))
+
+
+ADMIN_TOKEN = "admin-token-for-tests"
+
+
+async def admin_call(url: str, method: str, path: str, body: Any = None,
+                     token: str | None = ADMIN_TOKEN) -> tuple[int, Any]:
+    """One admin API request against the server at ``url``: the status and the body (JSON
+    when it is)."""
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    async with aiohttp.ClientSession() as http, http.request(
+            method, url + path, json=body, headers=headers) as answer:
+        if answer.content_type == "application/json":
+            return answer.status, await answer.json()
+        return answer.status, await answer.text()

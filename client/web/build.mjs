@@ -1,6 +1,6 @@
 /**
- * Builds the browser client into dist/: the JavaScript bundle (esbuild), the stylesheet, and
- * the page linking both with content hashes. `node build.mjs` (what `make build` runs).
+ * Builds the browser client into dist/: the JavaScript bundles (esbuild) of the game and of
+ * the monitor, their stylesheets, and the pages linking them with content hashes. `node build.mjs` (what `make build` runs).
  */
 import { createHash } from "node:crypto";
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
@@ -10,9 +10,11 @@ const here = new URL(".", import.meta.url).pathname;
 const dist = `${here}dist`;
 
 await mkdir(dist, { recursive: true });
+// two bundles: the game (app.js) and the operators' monitor (monitor.js), which reuses the
+// game's connection, client, interpolation and renderer modules
 await esbuild.build({
-  entryPoints: [`${here}src/main.js`],
-  outfile: `${dist}/app.js`,
+  entryPoints: { app: `${here}src/main.js`, monitor: `${here}src/monitor/main.js` },
+  outdir: dist,
   bundle: true,
   format: "esm",
   target: ["es2022"],
@@ -22,6 +24,7 @@ await esbuild.build({
   logLevel: "warning",
 });
 await copyFile(`${here}style.css`, `${dist}/style.css`);
+await copyFile(`${here}monitor.css`, `${dist}/monitor.css`);
 
 /** `/static/name?v=<content hash>`, so browsers never run a stale cached copy. */
 async function versioned(name) {
@@ -29,8 +32,13 @@ async function versioned(name) {
   return `/static/${name}?v=${hash.slice(0, 12)}`;
 }
 
-const page = (await readFile(`${here}index.html`, "utf8"))
-  .replace("/static/app.js", await versioned("app.js"))
-  .replace("/static/style.css", await versioned("style.css"));
-await writeFile(`${dist}/index.html`, page);
+/** Write page `name` with its static links versioned. */
+async function page(name, assets) {
+  let html = await readFile(`${here}${name}`, "utf8");
+  for (const asset of assets) html = html.replace(`/static/${asset}`, await versioned(asset));
+  await writeFile(`${dist}/${name}`, html);
+}
+
+await page("index.html", ["app.js", "style.css"]);
+await page("monitor.html", ["monitor.js", "style.css", "monitor.css"]);
 console.log(`built ${dist}`);

@@ -17,10 +17,14 @@
 - **Redis restarts empty.** The heartbeat finds its key gone, registers again and re-claims
   every local room (``local_rooms`` callback) within one heartbeat of Redis answering again.
 - **Degraded.** While Redis does not answer, ``healthy`` is False; running rooms do not care.
+- **Monitor stats.** With a ``stats`` callback, each heartbeat also writes its text (the
+  node's monitor report, JSON) to ``P stats:{id}`` with the same TTL; ``stats_of`` reads the
+  live nodes' reports. ``draining`` (a node refusing new rooms) travels in the node's hash, and
+  ``ranked``/``least_loaded`` leave draining nodes out.
 
 Redis commands per node per second: one heartbeat script of 5 (HGET, HSET, PEXPIRE, SET NX
-of the sweep lock), plus, once a second cluster-wide, 1 + one per registered node for the
-sweep. ``nodes``/``ranked``/``least_loaded``: 2 + one per registered node.
+of the sweep lock) and one SET of the stats key, plus, once a second cluster-wide, 1 + one per
+registered node for the sweep. ``nodes``/``ranked``/``least_loaded``: 2 + one per registered node.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ class NodeInfo:
     players: int
     rooms: int
     cpu: float
+    draining: bool = False
 
 
 def fingerprint(secret: str) -> str:
@@ -86,15 +91,19 @@ class NodeRegistry:
     :param heartbeat: seconds between heartbeats; default 1.
     :param ttl: seconds without a heartbeat after which the node counts as dead; default 3.
     :param protocol: protocol version this node speaks; default ``shared.protocol.VERSION``.
+    :param stats: the node's monitor report (JSON text) written with each heartbeat; none
+        by default (settable later as ``stats``).
     :param on_dead: hears the id of every dead node this node sweeps (for ``node.down``).
     """
 
     def __init__(self, directory: RedisDirectory, node_id: str, public_url: str,
                  local_rooms: Callable[[], Iterable[RoomListing]], secret: str = "",
                  heartbeat: float = HEARTBEAT_SECONDS, ttl: float = TTL_SECONDS,
-                 protocol: int = VERSION,
+                 protocol: int = VERSION, stats: Callable[[], str] | None = None,
                  on_dead: Callable[[str], None] = lambda node: None) -> None:
         self.directory = directory
+        self.stats = stats
+        self.draining = False
         self.node_id = node_id
         self.public_url = public_url
         self.local_rooms = local_rooms
@@ -150,12 +159,24 @@ class NodeRegistry:
                 for flat in await self._run("NODES")]
 
     async def ranked(self) -> list[str]:
-        """Ids of the live nodes, least loaded first (fewest players, then least CPU)."""
-        return [node.id for node in sorted(await self.nodes(), key=lambda n: (n.players, n.cpu))]
+        """Ids of the live nodes taking new rooms, least loaded first (fewest players, then
+        least CPU)."""
+        return [node.id for node in sorted(await self.nodes(), key=lambda n: (n.players, n.cpu))
+                if not node.draining]
 
     async def least_loaded(self) -> NodeInfo | None:
-        """The live node with the fewest players (then the least CPU), if any."""
-        return min(await self.nodes(), key=lambda n: (n.players, n.cpu), default=None)
+        """The live node taking new rooms with the fewest players (then the least CPU)."""
+        return min((node for node in await self.nodes() if not node.draining),
+                   key=lambda n: (n.players, n.cpu), default=None)
+
+    async def stats_of(self, node_ids: list[str]) -> dict[str, str]:
+        """The stats texts of these nodes, by id (nodes without one left out)."""
+        if not node_ids:
+            return {}
+        keys = [self.directory.keys.stats(node_id) for node_id in node_ids]
+        texts = await guarded(self.directory.redis.mget(keys))  # decoded: str or None
+        return {node_id: str(text) for node_id, text in zip(node_ids, texts, strict=True)
+                if text}
 
     async def _register(self) -> None:
         """Register this node; the first time, drop what a dead predecessor with the same id
@@ -211,6 +232,10 @@ class NodeRegistry:
                     raise ClusterMismatch(f"another process took node id {self.node_id!r}")
                 else:
                     self._swept(answer)
+                if self.stats is not None:
+                    await guarded(self.directory.redis.set(
+                        self.directory.keys.stats(self.node_id), self.stats(),
+                        px=int(self.ttl * 1000)))
                 self._set_healthy(True)
             except ProtocolError:
                 self._set_healthy(False)
@@ -237,7 +262,7 @@ class NodeRegistry:
         return ["id", self.node_id, "public_url", self.public_url, "protocol", self.protocol,
                 "fingerprint", self._fingerprint, "started", self.started,
                 "players", sum(room.players for room in rooms), "rooms", len(rooms),
-                "cpu", round(self._cpu.sample(), 3)]
+                "cpu", round(self._cpu.sample(), 3), "draining", int(self.draining)]
 
     async def _run(self, script: str, *args: Any) -> Any:
         return await guarded(self._scripts[script](args=[self.directory.keys.prefix, *args]))
@@ -271,4 +296,5 @@ def _node(fields: dict[str, str]) -> NodeInfo:
     return NodeInfo(id=fields["id"], public_url=fields["public_url"],
                     protocol=int(fields["protocol"]), fingerprint=fields.get("fingerprint", ""),
                     started=float(fields["started"]), players=int(fields["players"]),
-                    rooms=int(fields["rooms"]), cpu=float(fields["cpu"]))
+                    rooms=int(fields["rooms"]), cpu=float(fields["cpu"]),
+                    draining=fields.get("draining") == "1")

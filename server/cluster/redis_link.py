@@ -15,6 +15,7 @@ key                            type    holds
 ``P nodes``                    set     ids of registered nodes (live or not yet swept)
 ``P node:{id}``                hash    a node's info and load; TTL = liveness (``nodes.py``)
 ``P node:{id}:rooms``          set     ids of the rooms that node owns (swept with it)
+``P stats:{id}``               string  a node's monitor report (JSON), written with its heartbeat
 ``P room:{id}``                hash    a listing (``directory_redis.py``); TTL only while opening
 ``P room:{id}:holds``          zset    seat holds: hold id -> expiry (ms)
 ``P code:{code}``              string  room id of a join code
@@ -86,6 +87,9 @@ class KeySpace:
 
     def node(self, node_id: str) -> str:
         return f"{self.prefix}node:{node_id}"
+
+    def stats(self, node_id: str) -> str:
+        return f"{self.prefix}stats:{node_id}"
 
     def room(self, room_id: str) -> str:
         return f"{self.prefix}room:{room_id}"

@@ -1,9 +1,9 @@
 """``ClusterSeating``: any node answers create, join, quick, rooms and resume for the whole
 cluster, and seats the player here or sends it to the room's node.
 
-- **create**: the room goes to the least loaded live node (fewest players, then least CPU as
-  of the last heartbeats; this node wins ties, saving a redirect). Here: created at once.
-  Elsewhere: an opening placeholder on that node with the creator's seat held
+- **create**: the room goes to the least loaded live node that is not draining (fewest
+  players, then least CPU as of the last heartbeats; this node wins ties, saving a redirect).
+  Here: created at once. Elsewhere: an opening placeholder on that node with the creator's seat held
   (``RedisDirectory.open_room``) and a ``moved`` answer.
 - **join** by code or id: the room's listing names its node; here: seated at once; elsewhere:
   a seat held (players; spectators need none) and ``moved``.
@@ -30,7 +30,7 @@ from server.cluster.nodes import NodeInfo, NodeRegistry
 from server.cluster.peers import Peers
 from server.cluster.reservations import Reservations
 from server.directory import settings_key
-from server.lobby import Lobby, RoomRequest
+from server.lobby import DRAINING_RETRY, Lobby, RoomRequest
 from server.room import Room
 from server.seating import LocalSeating, Welcome
 from server.sessions import Session
@@ -144,12 +144,18 @@ class ClusterSeating(LocalSeating):
                                        code=opening.code)
 
     async def _ranked_nodes(self) -> list[NodeInfo]:
-        """The live nodes, least loaded first; this node first among equals."""
+        """The live nodes taking new rooms, least loaded first; this node first among
+        equals."""
         nodes = await self.registry.nodes()
         if not nodes:
             raise ProtocolError("cluster_unavailable")
         self.peers.note(nodes)
-        return sorted(nodes, key=lambda n: (n.players, round(n.cpu, 1), n.id != self.node_id))
+        open_nodes = [node for node in nodes if not node.draining]
+        if not open_nodes:
+            raise ProtocolError("server_busy", "Every server is draining; try again later",
+                                retry_after=DRAINING_RETRY)
+        return sorted(open_nodes,
+                      key=lambda n: (n.players, round(n.cpu, 1), n.id != self.node_id))
 
     async def _url_of(self, node_id: str) -> str:
         url = self.peers.url_of(node_id)

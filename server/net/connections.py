@@ -68,13 +68,16 @@ class Connection:
 
     ``sid`` is its Socket.IO id while it is connected to the namespace (see ``joined`` and
     ``left``); ``cut_reason`` says why the server closed it (``flood``, ``silent``,
-    ``connect_timeout``...), if it did.
+    ``connect_timeout``...), if it did. ``rtt`` is the round trip of the last Engine.IO
+    heartbeat (seconds; None before the first) and ``inputs_limited`` the inputs dropped over
+    the input rate, both for the monitor.
     """
 
     __slots__ = ("address", "bytes_in", "credit", "cut_reason", "eio_sid", "errors",
-                 "flood_refusals", "flood_seconds", "flooding_since", "inputs", "joins",
-                 "last_refusal", "messages", "messages_in", "outbox", "outside_since", "refusals",
-                 "requests", "sid", "traffic", "watched_count", "watched_since")
+                 "flood_refusals", "flood_seconds", "flooding_since", "inputs", "inputs_limited",
+                 "joins", "last_refusal", "messages", "messages_in", "outbox", "outside_since",
+                 "refusals", "requests", "rtt", "sid", "traffic", "watched_count",
+                 "watched_since")
 
     def __init__(self, eio_sid: str, address: str, limits: ConnectionLimits,
                  traffic: TrafficStats, now: float) -> None:
@@ -97,6 +100,8 @@ class Connection:
         self.messages_in = self.bytes_in = 0
         self.credit = 0  # frames the fast lane counted but left to the normal path
         self.refusals = 0
+        self.inputs_limited = 0
+        self.rtt: float | None = None
         self.flooding_since = self.last_refusal = 0.0
         self.watched_count, self.watched_since = 0, now
 

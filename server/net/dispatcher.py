@@ -15,9 +15,10 @@ class SocketDispatcher:
     def __init__(self, sio: socketio.AsyncServer) -> None:
         self.sio = sio
 
-    def broadcast(self, room_id: str, event: str, payload: Any) -> None:
-        """Send one event to every member of a room, encoded once, without waiting."""
-        self.sio.manager.fanout(event, [payload], NAMESPACE, room_id)
+    def broadcast(self, room_id: str, event: str, payload: Any) -> int:
+        """Send one event to every member of a room, encoded once, without waiting; returns
+        the payload bytes sent (size times recipients)."""
+        return self.sio.manager.fanout(event, [payload], NAMESPACE, room_id)
 
     def send(self, sid: str, event: str, payload: Any) -> None:
         """Send one event to one connection, without waiting."""

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -128,6 +129,8 @@ class PlainWebSocket(aiohttp_driver.WebSocket):
             server.refused(connection, ProtocolError(
                 "bad_request", "Socket.IO packets are binary msgpack frames"))
             return True
+        if packet.packet_type == eio_packet.PONG and socket.last_ping:
+            connection.rtt = time.time() - socket.last_ping  # python-engineio's wall clock
         try:
             await socket.receive(packet)
         except engineio.exceptions.SocketIsClosedError:

@@ -223,9 +223,10 @@ class FanoutManager(socketio.AsyncManager):
         self.fanout(event, arguments, namespace, room, skip_sid)
 
     def fanout(self, event: str, arguments: list[Any], namespace: str, room: Any,
-               skip_sid: Any = None) -> None:
+               skip_sid: Any = None) -> int:
         """Send an event to a room (or one client, or everyone when ``room`` is None) now:
-        one encode, one frame, one write per recipient."""
+        one encode, one frame, one write per recipient. Returns the payload bytes sent (size
+        times recipients)."""
         encoded = self.server.packet_class(
             sio_packet.EVENT, namespace=namespace, data=[event, *arguments]).encode()
         packet = FramedPacket(eio_packet.MESSAGE, encoded, event in self.droppable_events)
@@ -243,3 +244,4 @@ class FanoutManager(socketio.AsyncManager):
                 sent += 1
         self.traffic.messages_out += sent
         self.traffic.bytes_out += sent * len(encoded)
+        return sent * len(encoded)

@@ -50,6 +50,12 @@ class NodeServer:
                 return answer.status, await answer.json()
             return answer.status, await answer.text()
 
+    async def admin_get(self, path: str, token: str = ADMIN_TOKEN) -> tuple[int, Any]:
+        """GET ``path`` of the admin API: the status and the JSON body."""
+        async with aiohttp.ClientSession() as http, http.get(
+                self.url + path, headers={"Authorization": f"Bearer {token}"}) as answer:
+            return answer.status, await answer.json()
+
     async def stop(self, sig: int = signal.SIGTERM) -> str:
         """Signal the process, wait for it (10 s at most) and return everything it printed."""
         if self.process.returncode is None:
@@ -72,6 +78,7 @@ async def start_node(prefix: str, node_id: str, *flags: str, redis_url: str = RE
         "--redis-prefix", prefix, "--public-url", f"http://127.0.0.1:{port}",
         "--node-id", node_id, "--admin-token", ADMIN_TOKEN, "--empty-room-grace", "2",
         "--max-rooms-per-address", "1000", "--max-load-per-address", "100000000",  # one address
+        "--max-load", "100000000",  # and many rooms made at once
         *flags, cwd=ROOT,
         env={**os.environ, "TICKWIRE_WEB_ROOT": web_root, "TICKWIRE_DATA_DIR": ""},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
 
 import pytest
 
-from server.budget import CpuMeter
+from server.budget import RAMP_SECONDS, CpuMeter
 from server.games.arena import Arena
-from tests.helpers import config_with, refusal
+from tests.helpers import config_with, refusal, replace_budget
 
 ARENA_ROOM = Arena.max_entities({"npcs": 6}, 8) * 20  # a default arena room at 20 Hz
 
@@ -47,8 +46,7 @@ async def test_the_server_refuses_rooms_past_its_load_with_server_busy(tickwire,
 
 async def test_one_address_keeps_a_few_rooms_whatever_its_connections(tickwire, connect,
                                                                      monkeypatch):
-    budget = tickwire.lobby.budget
-    monkeypatch.setattr(budget, "limits", dataclasses.replace(budget.limits, max_load=10**9))
+    replace_budget(tickwire, monkeypatch, max_load=10**9)
     clients = [await connect(f"c{index}") for index in range(4)]
     for client in clients[:3]:
         await client.create_room(settings={"npcs": 0})
@@ -58,9 +56,8 @@ async def test_one_address_keeps_a_few_rooms_whatever_its_connections(tickwire, 
 
 async def test_one_address_may_not_take_the_whole_servers_budget(tickwire, connect,
                                                                 monkeypatch):
-    budget = tickwire.lobby.budget
-    monkeypatch.setattr(budget, "limits", dataclasses.replace(
-        budget.limits, max_load=10**9, max_load_per_address=ARENA_ROOM + ARENA_ROOM // 2))
+    replace_budget(tickwire, monkeypatch, max_load=10**9,
+                   max_load_per_address=ARENA_ROOM + ARENA_ROOM // 2)
     first, second = await connect("first"), await connect("second")
     await first.create_room()
     refused = await refusal(second.create_room())
@@ -71,9 +68,7 @@ async def test_a_busy_process_gets_no_new_rooms(tickwire, connect, monkeypatch):
     class Busy(CpuMeter):
         busy = 0.99
 
-    budget = tickwire.lobby.budget
-    monkeypatch.setattr(budget, "meter", Busy())
-    monkeypatch.setattr(budget, "limits", dataclasses.replace(budget.limits, busy_cpu=0.85))
+    replace_budget(tickwire, monkeypatch, meter=Busy(), busy_cpu=0.85)
     client = await connect("late")
     assert (await refusal(client.create_room())).code == "server_busy"
 
@@ -96,3 +91,14 @@ async def _sleep_until_sampled(meter: CpuMeter) -> None:
         if meter.busy:
             return
         await asyncio.sleep(0.1)
+
+
+async def test_a_burst_of_rooms_is_spread_out_so_the_cpu_meter_can_follow(tickwire, connect,
+                                                                         monkeypatch):
+    replace_budget(tickwire, monkeypatch, max_load=ARENA_ROOM * 20, max_load_per_address=10**9,
+                   max_rooms_per_address=100)
+    clients = [await connect(f"b{index}") for index in range(3)]
+    await clients[0].create_room()
+    await clients[1].create_room()  # the burst: a tenth of 20 rooms' worth
+    refused = await refusal(clients[2].create_room())
+    assert refused.code == "server_busy" and 0 < refused.retry_after <= RAMP_SECONDS

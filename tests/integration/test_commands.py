@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import sys
 
 import aiohttp
 
+from client import TickwireClient
 from tests.helpers import ROOT, free_port, start_server
 
 
@@ -67,3 +69,21 @@ async def test_bots_command_fails_when_it_cannot_connect():
     output, _ = await asyncio.wait_for(bots.communicate(), timeout=60)
     assert bots.returncode == 1
     assert b"0/2 connected" in output
+
+
+async def test_server_reads_a_toml_file_and_writes_json_log_lines(tmp_path):
+    port = free_port()
+    config = tmp_path / "tickwire.toml"
+    config.write_text(f'port = {port}\nlog_format = "json"\n')
+    process = await start_server("--config", str(config), "--max-rooms", "5")
+    try:
+        client = TickwireClient("logged")
+        await client.connect(f"http://127.0.0.1:{port}")
+        seat = await client.create_room()
+        await client.disconnect()
+    finally:
+        output = await stop(process)
+    lines = [json.loads(line) for line in output.decode().splitlines() if line.startswith("{")]
+    created = next(line for line in lines if line["message"].endswith("created"))
+    assert created["room_id"] == seat.room["id"] and created["level"] == "INFO"
+    assert all(line["node"] for line in lines)

@@ -106,7 +106,8 @@ def serve(port: int) -> None:
     """Child process: a Tickwire server with a bystander player and an audit endpoint."""
     app = build_app(config_with(port=port, joins_per_minute=6000,
                                 joins_per_minute_per_address=60000,
-                                max_rooms_per_address=1000, max_load_per_address=10**9))
+                                max_rooms_per_address=1000, max_load_per_address=10**9,
+                                max_load=10**9))
     watch: dict[str, Any] = {"ticks": [], "times": []}
 
     async def bystander(app: web.Application) -> None:

@@ -10,7 +10,7 @@ import pytest
 from server.lobby import RoomRequest
 from shared.games.arena import RULES
 from shared.protocol import DEFAULTS, VERSION
-from tests.helpers import refusal
+from tests.helpers import refusal, replace_budget
 
 
 async def test_private_room_is_joined_by_code_in_any_case(tickwire, connect):
@@ -139,9 +139,11 @@ async def test_by_default_only_the_servers_own_origin_may_connect(tickwire):
             assert (await allowed.receive_str()).startswith("0")  # the Engine.IO OPEN
 
 
-async def test_quick_join_finds_the_open_room_among_many_full_ones(tickwire, connect):
+async def test_quick_join_finds_the_open_room_among_many_full_ones(tickwire, connect,
+                                                                  monkeypatch):
     """Regression: with more full public rooms than one listing page, quick join opened a new
     room for every player."""
+    replace_budget(tickwire, monkeypatch, max_load=10**9)  # 120 rooms at once
     for index in range(120):
         await tickwire.lobby.create(f"filler{index}", RoomRequest(public=True, max_players=1),
                                     address=f"10.0.{index}.1")

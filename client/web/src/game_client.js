@@ -75,6 +75,11 @@ export class GameClient {
     return this.#enter(EVENTS.join, { code, spectate });
   }
 
+  /** Watch a room, uncounted, with a monitor ticket (the operators' spectator view). */
+  watch(ticket) {
+    return this.#enter(EVENTS.join, { watch: ticket });
+  }
+
   /** Join the fullest public room with a free seat, or open one. */
   quickPlay() {
     return this.#enter(EVENTS.quick_join, { game: DEFAULTS.game, settings: {}, max_players: DEFAULTS.max_players });
