@@ -119,7 +119,8 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
     add_http_api(app, lobby, cluster.directory.subscribe_listings if cluster else None)
     events.route(app)
     web_root = config.web_root_path
-    add_admin(app, sio, lobby, node, occupancy, config.admin_token, tickets, cluster, web_root)
+    add_admin(app, sio, lobby, node, occupancy, config.admin_token, tickets, cluster, web_root,
+              events.operations())
     app.router.add_get("/metrics", _token_required(config.metrics_token, metrics.handle))
     if web_root is not None:
         _serve_web_client(app, web_root)

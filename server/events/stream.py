@@ -7,7 +7,8 @@ still holds (the last ``--event-history`` delivered ones, and all undelivered on
 live stream. Filters: ``?type=room.ended,player.*`` (exact types, or a prefix ending in
 ``.*``) and ``?room=<room id>``. Events of private rooms need ``Authorization: Bearer
 <--admin-token>``; without it they are left out. A reader that falls more than
-``MAX_BACKLOG`` events behind is disconnected (it resumes with ``Last-Event-ID``).
+``MAX_BACKLOG`` events behind is disconnected (it resumes with ``Last-Event-ID``); at most
+``MAX_READERS`` read at once, ``MAX_READERS_PER_ADDRESS`` from one address.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import asyncio
 import json
 import re
 import secrets
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 from aiohttp_sse import sse_response
@@ -28,11 +30,15 @@ from server.events.pipeline import EventPipeline
 EVENTS_PATH = "/api/events"
 MAX_BACKLOG = 1000  # live events queued for one reader
 MAX_READERS = 256
+MAX_READERS_PER_ADDRESS = 8
 REPLAY_PAGE = 500
 MAX_TYPES = 16
 TYPE_PATTERN = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?")
 ROOM_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 SEND_TIMEOUT = 5.0
+CLOUDEVENT: dict[str, Any] = {"type": "object", "description": (
+    "one server-sent message: data is a structured CloudEvent (shared/events/"
+    "cloudevent.json and one schema per type), id its outbox position")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +74,7 @@ class EventStream:
         self.outbox = outbox
         self.expected = f"Bearer {admin_token}".encode() if admin_token else b""
         self.readers = 0
+        self.by_address: Counter[str] = Counter()
         self.closing = False
         self._wakers: set[asyncio.Event] = set()
 
@@ -81,9 +88,13 @@ class EventStream:
         """``GET /api/events``."""
         selection = self._filter(request)
         after = _position(request)
+        address = request.remote or "unknown"
         if self.readers >= MAX_READERS or self.closing:
             raise _refused(web.HTTPServiceUnavailable, "server_busy",
                            "Too many event readers; try again later")
+        if self.by_address[address] >= MAX_READERS_PER_ADDRESS:
+            raise _refused(web.HTTPTooManyRequests, "too_many_connections",
+                           f"At most {MAX_READERS_PER_ADDRESS} event readers per address")
         backlog: deque[StoredEvent] = deque()
         arrived = asyncio.Event()
         overflow = False
@@ -99,11 +110,14 @@ class EventStream:
             arrived.set()
 
         self.readers += 1
+        self.by_address[address] += 1
         self._wakers.add(arrived)
         self.pipeline.subscribe(hand_over)
         response = web.StreamResponse()
         try:
             async with sse_response(request, send_timeout=SEND_TIMEOUT) as response:
+                gone = asyncio.ensure_future(response.wait())  # the reader went away
+                gone.add_done_callback(lambda _: arrived.set())
                 last = after if after is not None else self.outbox.last_pos
                 while after is not None:  # replay what the outbox holds after ``after``
                     page = await self.outbox.read(last, REPLAY_PAGE)
@@ -113,21 +127,25 @@ class EventStream:
                         last = event.pos
                     if len(page) < REPLAY_PAGE:
                         break
-                while not (overflow or self.closing):
+                while not (overflow or self.closing or gone.done()):
                     while backlog:
                         event = backlog.popleft()
                         if event.pos > last:
                             await response.send(event.body.decode(), id=str(event.pos))
                             last = event.pos
                     arrived.clear()
-                    if not (overflow or self.closing):
+                    if not (overflow or self.closing or gone.done()):
                         await arrived.wait()
+                gone.cancel()
         except (ConnectionError, TimeoutError):
             pass  # the reader went away, or stopped reading
         finally:
             self.pipeline.unsubscribe(hand_over)
             self._wakers.discard(arrived)
             self.readers -= 1
+            self.by_address[address] -= 1
+            if not self.by_address[address]:
+                del self.by_address[address]
         return response
 
     def _filter(self, request: web.Request) -> EventFilter:

@@ -26,7 +26,7 @@ from aiohttp_sse import sse_response
 
 from server.history.consumer import HistorySink
 from server.history.store import HistoryStore
-from shared.protocol import DEFAULTS, HISTORY_FEED_PATH
+from shared.protocol import DEFAULTS
 
 FEED_EVENT = "history"
 FEED_SIZE = 10
@@ -34,6 +34,21 @@ POLL_SECONDS = 10.0
 MAX_LIMIT = 100
 GAME_PATTERN = re.compile(r"[a-z0-9_]{1,32}")
 ROOM_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
+LEADERBOARD: dict[str, Any] = {"type": "object", "required": ["game", "leaderboard"],
+                               "properties": {"game": {"type": "string"}, "leaderboard": {
+                                   "type": "array", "items": {"type": "object", "properties": {
+                                       "name": {"type": "string"},
+                                       "matches": {"type": "integer"},
+                                       "wins": {"type": "integer"},
+                                       "score": {"type": "integer"}}}}}}
+MATCH: dict[str, Any] = {"type": "object", "required": ["room_id", "game", "players"],
+                         "properties": {
+                             "room_id": {"type": "string"}, "game": {"type": "string"},
+                             "public": {"type": "boolean"}, "reason": {"type": "string"},
+                             "ended_at": {"type": "string"}, "duration": {"type": "number"},
+                             "winner": {"type": ["string", "null"]},
+                             "players": {"type": "array", "items": {"type": "object"},
+                                         "description": "as in room.ended"}}}
 
 
 class HistoryApi:
@@ -49,13 +64,6 @@ class HistoryApi:
         self.consumer = consumer
         self.expected = f"Bearer {admin_token}".encode() if admin_token else b""
         self.closing = asyncio.Event()
-
-    def route(self, app: web.Application) -> None:
-        """Add the endpoints to ``app``."""
-        app.router.add_get("/api/leaderboard", self.leaderboard)
-        app.router.add_get("/api/matches", self.recent)
-        app.router.add_get("/api/matches/{room_id}", self.match)
-        app.router.add_get(HISTORY_FEED_PATH, self.feed)
 
     async def leaderboard(self, request: web.Request) -> web.Response:
         """``GET /api/leaderboard``."""

@@ -123,3 +123,16 @@ async def test_bad_queries_are_refused_clearly(tickwire, query):
         assert reply.status == 400
         body = await reply.json()
     assert body["ok"] is False and body["code"] == "bad_request" and body["message"]
+
+
+async def test_one_address_may_hold_eight_readers(tickwire):
+    async with contextlib.AsyncExitStack() as stack:
+        for _ in range(8):
+            await stack.enter_async_context(reading(tickwire.url))
+        async with aiohttp.ClientSession() as session, session.get(
+                f"{tickwire.url}/api/events") as reply:
+            assert reply.status == 429
+            assert (await reply.json())["code"] == "too_many_connections"
+    async with reading(tickwire.url) as again:  # the readers are counted out when they go
+        room_id, _, _ = await play_a_match(tickwire.url)
+        assert (await again.until("room.ended", room_id))[-1][1]["subject"] == room_id
