@@ -353,7 +353,8 @@ class Gateway:
                                 retry_after=requests.wait())
 
     def _refused(self, session: Session | None, error: ProtocolError) -> None:
-        """A request answered with ``error``: counted, and toward the flood record."""
+        """A request answered with ``error``: counted (and, for abuse, toward the flood
+        record)."""
         if session is None:
             self.sio.refusals[error.code] += 1
         else:

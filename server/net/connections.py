@@ -4,8 +4,9 @@ Limits belong to the connection, not to its Socket.IO namespace session, so a cl
 leaves the namespace and connects again on the same websocket keeps its buckets and its flood
 record. The registry caps connections server-wide and per client address, counting those that
 have not (yet) joined the namespace, and its watcher closes a connection that does not join it
-within ``connect_timeout`` or that goes silent (no frame at all, not even a heartbeat answer)
-for ``silence_timeout``.
+within ``connect_timeout`` or that stops answering the Engine.IO heartbeat (a live client
+answers every ping, so no answer for ``silence_timeout`` means it is gone or stalled, whatever
+else it still sends).
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ class ConnectionLimits:
     :param max_connections: connections this process accepts at most.
     :param max_per_address: connections one client address (IPv6: one /64) may hold.
     :param connect_timeout: seconds a connection has to join the namespace.
-    :param silence_timeout: seconds without a single frame after which it is closed.
+    :param silence_timeout: seconds without a heartbeat answer after which it is closed
+        (ping interval + ping timeout).
     :param messages_per_second: frames of any kind, counted before they are decoded.
     :param inputs_per_second: input events.
     :param requests_per_second: other events.
@@ -67,17 +69,16 @@ class Connection:
     """One Engine.IO connection: where it comes from, what it sent, what it may still send.
 
     ``sid`` is its Socket.IO id while it is connected to the namespace (see ``joined`` and
-    ``left``); ``cut_reason`` says why the server closed it (``flood``, ``silent``,
+    ``left``); ``cut_reason`` says why the server closed it (``flood``, ``unresponsive``,
     ``connect_timeout``...), if it did. ``rtt`` is the round trip of the last Engine.IO
     heartbeat (seconds; None before the first) and ``inputs_limited`` the inputs dropped over
     the input rate, both for the monitor.
     """
 
-    __slots__ = ("address", "bytes_in", "credit", "cut_reason", "eio_sid", "errors",
+    __slots__ = ("address", "answered", "bytes_in", "credit", "cut_reason", "eio_sid", "errors",
                  "flood_refusals", "flood_seconds", "flooding_since", "inputs", "inputs_limited",
                  "joins", "last_refusal", "messages", "messages_in", "outbox", "outside_since",
-                 "refusals", "requests", "rtt", "sid", "traffic", "watched_count",
-                 "watched_since")
+                 "refusals", "requests", "rtt", "sid", "traffic")
 
     def __init__(self, eio_sid: str, address: str, limits: ConnectionLimits,
                  traffic: TrafficStats, now: float) -> None:
@@ -103,7 +104,7 @@ class Connection:
         self.inputs_limited = 0
         self.rtt: float | None = None
         self.flooding_since = self.last_refusal = 0.0
-        self.watched_count, self.watched_since = 0, now
+        self.answered = now  # when it last answered the heartbeat (or opened)
 
     def admit(self, size: int) -> bool:
         """Count one received frame of ``size`` bytes; False when over the frame rate."""
@@ -201,18 +202,16 @@ class ConnectionRegistry:
             self._watcher = None
 
     def sweep(self, now: float) -> list[tuple[Connection, str]]:
-        """Connections to give up on at time ``now``: never joined, or silent."""
+        """Connections to give up on at time ``now``: never joined, or unresponsive."""
         limits = self.limits
         lapsed = []
         for connection in self.connections.values():
             if connection.cut_reason is not None:
                 continue
-            if connection.messages_in != connection.watched_count:
-                connection.watched_count, connection.watched_since = connection.messages_in, now
             if connection.sid is None and now - connection.outside_since > limits.connect_timeout:
                 lapsed.append((connection, "connect_timeout"))
-            elif now - connection.watched_since > limits.silence_timeout:
-                lapsed.append((connection, "silent"))
+            elif now - connection.answered > limits.silence_timeout:
+                lapsed.append((connection, "unresponsive"))
         return lapsed
 
     async def _watch(self) -> None:

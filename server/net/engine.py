@@ -129,8 +129,10 @@ class PlainWebSocket(aiohttp_driver.WebSocket):
             server.refused(connection, ProtocolError(
                 "bad_request", "Socket.IO packets are binary msgpack frames"))
             return True
-        if packet.packet_type == eio_packet.PONG and socket.last_ping:
-            connection.rtt = time.time() - socket.last_ping  # python-engineio's wall clock
+        if packet.packet_type == eio_packet.PONG:
+            connection.answered = time.monotonic()
+            if socket.last_ping:
+                connection.rtt = time.time() - socket.last_ping  # python-engineio's wall clock
         try:
             await socket.receive(packet)
         except engineio.exceptions.SocketIsClosedError:

@@ -31,6 +31,12 @@ from shared.wire import TickwirePacket
 log = guarded(__name__)
 
 TOO_MANY_MESSAGES = "Too many messages; slow down"
+# refusals of what no well-behaved client sends, or sends too fast: they count toward the flood
+# cut. Others (room_full, input_overflow while the server is behind, not_in_room for inputs
+# still in flight after leaving...) are honest answers to honest clients: counted, not held
+# against the connection.
+ABUSE = frozenset({"bad_request", "bad_input", "payload_too_large", "rate_limited",
+                   "unknown_event"})
 ImmediateHandler = Callable[[str, Any], None]
 
 
@@ -113,8 +119,9 @@ class TickwireServer(socketio.AsyncServer):
         return self.connections.get(eio_sid) if eio_sid is not None else None
 
     def cut(self, connection: Connection, reason: str) -> None:
-        """Close a connection for ``reason`` (``flood``, ``silent``, ``connect_timeout``...).
-        Flooders are told why first; silent ones lose their transport at once."""
+        """Close a connection for ``reason`` (``flood``, ``unresponsive``,
+        ``connect_timeout``...). Flooders are told why first; unresponsive ones lose their
+        transport at once."""
         if connection.cut_reason is not None:
             return
         connection.cut_reason = reason
@@ -123,7 +130,7 @@ class TickwireServer(socketio.AsyncServer):
         if reason == "flood" and connection.sid is not None:
             self._send_error(connection.sid, ProtocolError(
                 "rate_limited", "Disconnected for flooding"), "")
-        if reason in ("silent", "connect_timeout") and connection.outbox is not None:
+        if reason in ("unresponsive", "connect_timeout") and connection.outbox is not None:
             connection.outbox.abort()
         self.start_background_task(self._close_session, connection.eio_sid)
 
@@ -205,11 +212,11 @@ class TickwireServer(socketio.AsyncServer):
             self.report(connection, error, event)
 
     def strike(self, connection: Connection, error: ProtocolError) -> bool:
-        """Count a refusal (by its code) against its connection; a connection that keeps
-        being refused is cut. True when this cut it."""
+        """Count a refusal by its code; one of ``ABUSE`` also counts against its connection,
+        and a connection that keeps being refused so is cut. True when this cut it."""
         self.refusals[error.code] += 1
         self.traffic.rejected_in += 1
-        if connection.refuse():
+        if error.code in ABUSE and connection.refuse():
             self.cut(connection, "flood")
             return True
         return False

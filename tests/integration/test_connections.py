@@ -4,6 +4,7 @@ sockets closed at the transport, client addresses through trusted proxies, and w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 import aiohttp
@@ -113,6 +114,27 @@ async def test_a_socket_that_stops_answering_is_closed_at_the_transport(tickwire
         await raw.close()
     assert lasted <= PING_INTERVAL + PING_TIMEOUT + 1
     assert (await healthz(tickwire))["connections"] == 0
+
+
+async def test_a_socket_that_sends_but_never_answers_the_heartbeat_is_closed(tickwire):
+    """What a client that stopped reading looks like: its inputs keep coming, its heartbeat
+    answers do not."""
+    raw = RawSocket(tickwire.url)
+    try:
+        await raw.open()
+        closed = asyncio.ensure_future(raw.wait_closed())
+        began = time.monotonic()
+        with contextlib.suppress(ConnectionError):
+            while not closed.done() and time.monotonic() - began < 6:
+                await raw.emit("i", [1, 0.0, 0.0, 0.0, False])  # refused: not in a room
+                await asyncio.sleep(0.1)
+        await asyncio.wait_for(closed, 1)
+        lasted = time.monotonic() - began
+    finally:
+        await raw.close()
+    assert lasted <= PING_INTERVAL + PING_TIMEOUT + 1
+    assert tickwire.lobby.stats.cuts["unresponsive"] + tickwire.lobby.stats.cuts["ping_timeout"] \
+        == 1
 
 
 async def test_long_polling_is_not_offered(tickwire):

@@ -12,7 +12,7 @@ import msgpack
 import pytest
 
 from shared.protocol import VERSION
-from tests.helpers import assert_consecutive, config_with, record_ticks
+from tests.helpers import assert_consecutive, config_with, record_ticks, refusal
 from tests.rawsocket import RawSocket
 
 CUT_WITHIN = 2.0  # seconds from the first refused message to the cut
@@ -104,17 +104,17 @@ async def test_floods_do_not_flood_the_log(tickwire, connect, caplog):
 
 async def test_leaving_and_joining_the_namespace_keeps_the_flood_record(tickwire):
     """Limits belong to the connection: DISCONNECT then CONNECT between bursts of refused
-    inputs (a fresh namespace session each time) does not wipe the record."""
+    events (a fresh namespace session each time) does not wipe the record."""
     raw = RawSocket(tickwire.url)
     try:
         await raw.open()
-        inputs = msgpack.packb({"type": EVENT, "nsp": "/", "data": ["i", [1, 0, 0, 0, False]]})
+        unknown = msgpack.packb({"type": EVENT, "nsp": "/", "data": ["no-such-event", 1]})
         leave = msgpack.packb({"type": DISCONNECT, "nsp": "/"})
         rejoin = msgpack.packb({"type": CONNECT, "nsp": "/", "data": {"v": VERSION}})
 
         async def burst() -> None:
-            for _ in range(20):  # each one refused: not in a room
-                await raw.send_bytes(inputs)
+            for _ in range(20):  # each one refused: unknown_event
+                await raw.send_bytes(unknown)
             await raw.send_bytes(leave)
             await raw.send_bytes(rejoin)
 
@@ -123,3 +123,20 @@ async def test_leaving_and_joining_the_namespace_keeps_the_flood_record(tickwire
         await raw.close()
     assert tickwire.lobby.stats.cuts["flood"] == 1
     assert lasted < 1.5 + CUT_WITHIN
+
+
+async def test_honest_refusals_do_not_count_as_a_flood(tickwire, connect):
+    """Inputs still in flight after leaving a room are refused (not_in_room), as are requests
+    for a full room: answers to an honest client, never a reason to cut it."""
+    host = await connect("host")
+    joined = await host.create_room(max_players=1)
+    client = await connect("honest")
+    for index in range(40):  # 2 s of refusals at 20 a second, longer than flood_seconds
+        if index % 10 == 0:
+            await refusal(client.join(code=joined.code))
+        await client.send_raw("i", [index + 1, 0.0, 0.0, 0.0, False])
+        await asyncio.sleep(0.05)
+    assert await client.ping() < 5
+    assert tickwire.lobby.stats.refusals["room_full"] == 4
+    assert tickwire.lobby.stats.refusals["not_in_room"] == 40
+    assert not tickwire.lobby.stats.cuts
