@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import chart, report
+from bench.events import BROKERS
 from bench.measure import RESULTS, ROOT, Timing, run_one
 from bench.shapes import S3_LEVELS, SHAPES, misses
 from bench.systems import SYSTEMS, System
@@ -33,7 +34,7 @@ FULL = {"warmup": 4.0, "duration": 15.0, "reps": 3}
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--shapes", default="S1,S2,S2C,S3",
-                        help="comma-separated (S1,S2,S2C,S3)")
+                        help="comma-separated (S1,S2,S2C,S2E,S3); S2E needs RabbitMQ")
     parser.add_argument("--systems", default="tickwire,colyseus",
                         help="systems for S1 and S2 (S2C runs tickwire-cluster and tickwire)")
     parser.add_argument("--s3-systems", default="tickwire", help="systems for S3")
@@ -139,9 +140,17 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if not (ROOT / "bench" / "node_modules").is_dir():
         raise SystemExit("bench/node_modules is missing: run `make bench` (it installs it)")
-    runs = measure(args)
+    shapes = [SHAPES[name] for name in _names(args.shapes, SHAPES) if name != "S3"]
+    if any(SYSTEMS[system].events for shape in shapes
+           for system in shape.systems or _names(args.systems, SYSTEMS)):
+        BROKERS.start()
+    try:
+        runs = measure(args)
+    finally:
+        BROKERS.stop()
     summary = report.summarize(runs)
     print(report.tables(runs, summary))
+    print(report.events_table(summary))
     print(report.targets(summary))
     with open(args.out, "w") as out:
         json.dump({"environment": environment(args), "summary": summary, "runs": runs}, out,

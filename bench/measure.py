@@ -12,6 +12,7 @@ from typing import Any
 import redis
 
 from bench import procs, redis_probe
+from bench.events import event_figures
 from bench.prometheus import Scrape, scrape, tick_figures
 from bench.redis_probe import RedisSample
 from bench.servers import ROOT, Servers
@@ -84,6 +85,8 @@ def _window(servers: Servers, start: Sample, end: Sample) -> dict[str, Any]:
         "cpu_busy_pct": [pct(a, b) for a, b in zip(start.busy, end.busy, strict=True)],
         **tick_figures(servers.system.metrics_prefix, start.metrics, end.metrics),
     }
+    if servers.system.events:
+        figures |= event_figures(start.metrics, end.metrics)
     if start.redis is not None and end.redis is not None:
         figures |= redis_probe.window_figures(start.redis, end.redis, figures["rooms"])
     return figures

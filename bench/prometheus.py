@@ -75,20 +75,20 @@ def tick_figures(prefix: str, start: Scrape, end: Scrape) -> dict[str, float | i
     ran = grown("ticks_total") or 0
     late = grown("ticks_late_total")
     overrun = grown("ticks_overrun_total")
-    counts = _bucket_deltas(start.tick_buckets(), end.tick_buckets())
+    counts = bucket_deltas(start.tick_buckets(), end.tick_buckets())
     return {
         "rooms": int(rooms),
         "ticks_held": round(ran / due, 3) if due else None,
         "ticks_on_time": round((ran - (late or 0)) / due, 3) if due else None,
         "ticks_late": None if late is None else int(late),
         "ticks_within_step": round((ran - (overrun or 0)) / due, 3) if due else None,
-        "tick_p50_ms": _ms(_quantile(counts, 0.5)),
-        "tick_p99_ms": _ms(_quantile(counts, 0.99)),
+        "tick_p50_ms": _ms(quantile(counts, 0.5)),
+        "tick_p99_ms": _ms(quantile(counts, 0.99)),
         "tick_max_ms": _ms(_slowest(counts)),
     }
 
 
-def _bucket_deltas(start: list[tuple[float, float]], end: list[tuple[float, float]]
+def bucket_deltas(start: list[tuple[float, float]], end: list[tuple[float, float]]
                    ) -> list[tuple[float, float]]:
     """Per-bucket (not cumulative) counts observed between the two scrapes."""
     before = dict(start)
@@ -101,7 +101,7 @@ def _bucket_deltas(start: list[tuple[float, float]], end: list[tuple[float, floa
     return counts
 
 
-def _quantile(counts: list[tuple[float, float]], q: float) -> float | None:
+def quantile(counts: list[tuple[float, float]], q: float) -> float | None:
     """Like Prometheus' histogram_quantile: linear within the bucket holding the rank."""
     total = sum(count for _, count in counts)
     if not total:

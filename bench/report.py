@@ -19,16 +19,22 @@ FIGURES = (
     "state_gaps", "connect_errors", "disconnects", "other_load_cpu0_pct", "other_load_cpu1_pct",
     "server_cpu_ms_per_client_s", "redirects", "redis_commands_per_s",
     "redis_commands_per_room_s", "redis_cpu_pct", "redis_commands_per_join",
-    "redis_cpu_us_per_join",
+    "redis_cpu_us_per_join", "events_per_s", "kafka_p50_ms", "kafka_p99_ms", "kafka_depth",
+    "rabbitmq_p50_ms", "rabbitmq_p99_ms", "rabbitmq_depth",
 )
-# ratios of a shape's system to its reference: reference -> (name in the keys, (figure, name))
+# ratios of a shape's system to its reference: (system, reference) -> (name in the keys,
+# (figure, name))
 RATIOS = {
-    "colyseus": ("colyseus", (("bytes_per_client_s", "bytes"), ("server_cpu_pct", "cpu"),
-                              ("max_clients_held", "capacity"))),
-    "tickwire": ("one_process", (("server_cpu_ms_per_client_s", "cpu_per_client"),
-                                 ("lat_p50_ms", "lat_p50"), ("lat_p99_ms", "lat_p99"))),
+    ("tickwire", "colyseus"): ("colyseus", (("bytes_per_client_s", "bytes"),
+                                            ("server_cpu_pct", "cpu"),
+                                            ("max_clients_held", "capacity"))),
+    ("tickwire-cluster", "tickwire"): ("one_process", (
+        ("server_cpu_ms_per_client_s", "cpu_per_client"), ("lat_p50_ms", "lat_p50"),
+        ("lat_p99_ms", "lat_p99"))),
+    ("tickwire-events", "tickwire"): ("no_sinks", (("server_cpu_pct", "cpu"),
+                                                   ("lat_p99_ms", "lat_p99"))),
 }
-# issues 5 and 10's targets: (what, shape, figure of the shape's summary entry, at least?,
+# issues 5, 10 and 11's targets: (what, shape, figure of the shape's summary entry, at least?,
 # bound); "unchanged" latency is read as within 10%
 TARGETS = (
     ("bytes/client/s <= 0.35 x Colyseus", "S2", "bytes_ratio_vs_colyseus", False, 0.35),
@@ -42,6 +48,8 @@ TARGETS = (
      False, 1.1),
     ("Redis commands per room per second <= 2", "S2C", "redis_commands_per_room_s", False, 2),
     ("input->ack p99 <= 1.1 x one process", "S2C", "lat_p99_ratio_vs_one_process", False, 1.1),
+    ("server CPU with Kafka + RabbitMQ sinks <= 1.05 x without (issue 11)", "S2E",
+     "cpu_ratio_vs_no_sinks", False, 1.05),
 )
 LEVEL_FIGURES = ("clients", "server_cpu_pct", "ticks_on_time", "ticks_within_step",
                  "msgs_per_client_s_min",
@@ -97,7 +105,7 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             by_system[system] = capacity(mine) if shape == "S3" else medians(mine)
         entry = {"system": primary, **by_system.pop(primary, {})}
         entry |= by_system
-        entry |= _ratios(entry, reference, by_system.get(reference, {}))
+        entry |= _ratios(entry, (primary, reference), by_system.get(reference, {}))
         summary[shape] = entry
     return summary
 
@@ -107,9 +115,9 @@ def figures_of(entry: dict[str, Any], system: str) -> dict[str, Any]:
     return entry if entry.get("system", PRIMARY) == system else entry.get(system, {})
 
 
-def _ratios(primary: dict[str, Any], reference: str, figures: dict[str, Any]
+def _ratios(primary: dict[str, Any], compared_pair: tuple[str, str], figures: dict[str, Any]
             ) -> dict[str, float]:
-    label, pairs = RATIOS.get(reference, (reference, ()))
+    label, pairs = RATIOS.get(compared_pair, (compared_pair[1], ()))
     return {f"{name}_ratio_vs_{label}": round(primary[key] / figures[key], 3)
             for key, name in pairs if primary.get(key) and figures.get(key)}
 
@@ -190,12 +198,32 @@ def tables(runs: list[dict[str, Any]], summary: dict[str, dict[str, Any]]) -> st
         clustered = any(figures.get("redis_commands_per_s") is not None for _, figures in rows)
         out += _table("system", rows, CLUSTER_COLUMNS if clustered else ())
         primary, reference = compared(shape)
-        label = RATIOS.get(reference, (reference,))[0]
+        label = RATIOS.get((primary, reference), (reference,))[0]
         ratios = ", ".join(f"{key} = {value}" for key, value in entry.items()
                            if key.endswith(f"_ratio_vs_{label}"))
         if ratios:
             out.append(f"\n{primary} / {reference}: {ratios}")
     return "\n".join(out)
+
+
+def events_table(summary: dict[str, dict[str, Any]]) -> str:
+    """For a shape that ran ``tickwire-events`` against ``tickwire`` (S2E): server CPU without
+    and with the sinks, events per second, each sink's delivery latency p50/p99."""
+    lines = []
+    for shape, entry in summary.items():
+        if entry.get("system") != "tickwire-events":
+            continue
+        if not lines:
+            lines = ["\n### Events (issue 11): Kafka + RabbitMQ sinks on vs off",
+                     "| shape | CPU % off / on | ratio | events/s | Kafka p50 / p99 ms | "
+                     "RabbitMQ p50 / p99 ms |", "|---|---|---|---|---|---|"]
+        without = entry.get("tickwire", {})
+        lines.append("| " + " | ".join([
+            shape, _fmt("server_cpu_pct")(without) + " / " + _fmt("server_cpu_pct")(entry),
+            str(entry.get("cpu_ratio_vs_no_sinks", "—")), _fmt("events_per_s")(entry),
+            _fmt("kafka_p50_ms", "kafka_p99_ms", digits=2)(entry),
+            _fmt("rabbitmq_p50_ms", "rabbitmq_p99_ms", digits=2)(entry)]) + " |")
+    return "\n".join(lines)
 
 
 def _held_cell(run: dict[str, Any]) -> str:
@@ -210,7 +238,7 @@ def _held_line(entry: dict[str, Any], systems: list[str]) -> str:
 
 def targets(summary: dict[str, dict[str, Any]]) -> str:
     """Issues 5 and 10's targets against this run's figures (for the shapes that ran)."""
-    lines = ["\n### Targets (issues 5 and 10)", "| target | shape | measured | met |",
+    lines = ["\n### Targets (issues 5, 10 and 11)", "| target | shape | measured | met |",
              "|---|---|---|---|"]
     for what, shape, key, at_least, bound in TARGETS:
         value = summary.get(shape, {}).get(key)

@@ -23,7 +23,7 @@ HELD_RULES: tuple[tuple[str, Any, str], ...] = (
 class Shape:
     """A load shape: how many clients, in rooms of ``players`` players and ``npcs`` NPCs.
 
-    :param name: S1, S2, S2C or S3.
+    :param name: S1, S2, S2C, S2E or S3.
     :param clients: total clients (S3 grows it level by level instead).
     :param players: players per room.
     :param npcs: NPCs per room.
@@ -46,6 +46,8 @@ SHAPES = {
     "S2": Shape("S2", 200, 8, 16),
     # S2's load on a cluster of two nodes and a Redis, against one process in the same run
     "S2C": Shape("S2C", 200, 8, 16, systems=("tickwire-cluster", "tickwire")),
+    # S2's load with the Kafka and RabbitMQ event sinks on, against no sink in the same run
+    "S2E": Shape("S2E", 200, 8, 16, systems=("tickwire-events", "tickwire")),
     "S3": Shape("S3", S3_LEVELS[0], 8, 16, probes=S3_PROBES),
 }
 

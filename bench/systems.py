@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bench.events import BROKERS
 from bench.shapes import TICK_RATE, Shape
 
 
@@ -19,6 +22,8 @@ class System:
     :param command: the server's command line for a port and a shape.
     :param nodes: server processes; more than one makes a cluster of nodes that share a
         private Redis (``node_command``).
+    :param events: it publishes to event sinks (``bench.events``): the brokers run around the
+        benchmark and its runs report event figures.
     """
 
     name: str
@@ -26,6 +31,11 @@ class System:
     metrics_prefix: str
     command: Callable[[int, Shape], list[str]]
     nodes: int = 1
+    events: bool = False
+
+
+# the servers' event outboxes and match histories, removed when the benchmark exits
+SCRATCH = tempfile.TemporaryDirectory(prefix="tickwire-bench-")
 
 
 def _tickwire(port: int, shape: Shape) -> list[str]:
@@ -35,7 +45,13 @@ def _tickwire(port: int, shape: Shape) -> list[str]:
             "--tick-rate", str(TICK_RATE), "--max-connections", "5000", "--max-rooms", "1000",
             "--max-rooms-per-connection", "1000", "--joins-per-minute-per-address", "1000000",
             "--max-connections-per-address", "5000", "--max-rooms-per-address", "1000",
-            "--max-load", "100000000", "--max-load-per-address", "100000000", "--busy-cpu", "0"]
+            "--max-load", "100000000", "--max-load-per-address", "100000000", "--busy-cpu", "0",
+            "--data-dir", os.path.join(SCRATCH.name, f"server-{port}")]
+
+
+def _tickwire_events(port: int, shape: Shape) -> list[str]:
+    # the same, publishing its events to Kafka and RabbitMQ
+    return [*_tickwire(port, shape), *BROKERS.flags(port)]
 
 
 def node_command(system: System, port: int, shape: Shape, index: int, redis_url: str
@@ -55,4 +71,6 @@ SYSTEMS = {
     "tickwire": System("tickwire", "tickwire", "tickwire_", _tickwire),
     "colyseus": System("colyseus", "colyseus", "colyseus_", _colyseus),
     "tickwire-cluster": System("tickwire-cluster", "tickwire", "tickwire_", _tickwire, nodes=2),
+    "tickwire-events": System("tickwire-events", "tickwire", "tickwire_", _tickwire_events,
+                              events=True),
 }

@@ -16,6 +16,7 @@ from server.cluster.nodes import ClusterMismatch
 from server.cluster.peers import origin_of
 from server.cluster.workers import Supervisor, worker_argv
 from server.config import ServerConfig
+from server.events.outbox import OutboxInUse
 from server.games import GAMES
 from server.games.base import Game
 from server.logs import configure_logging
@@ -60,6 +61,9 @@ def main(argv: list[str] | None = None, games: Mapping[str, type[Game]] = GAMES,
     except ClusterMismatch as refusal:
         print(f"Tickwire cannot join the cluster: {refusal}", file=sys.stderr, flush=True)
         sys.exit(2)
+    except OutboxInUse as refusal:
+        print(f"Tickwire cannot start: {refusal}", file=sys.stderr, flush=True)
+        sys.exit(2)
     print("Tickwire stopped", flush=True)
 
 
@@ -71,7 +75,7 @@ def supervise(config: ServerConfig, flags: list[str]) -> int:
     worker_flags = [*flags, "--cors-origins", cors] if config.cors_origins.strip() != "*" else flags
     supervisor = Supervisor(
         lambda index, generation: worker_argv(worker_flags, index, generation, config.host,
-                                              config.port, config.public_url),
+                                              config.port, config.public_url, config.data_dir),
         config.worker_count)
     print(f"Tickwire supervising {config.worker_count} workers on http://{config.host}:"
           f"{config.port}", flush=True)

@@ -19,6 +19,7 @@ from server.cluster.bus import NodeFanout
 from server.cluster.node import LISTING_INTERVAL, ClusterNode
 from server.config import ServerConfig
 from server.directory import MemoryDirectory, RoomDirectory
+from server.events.service import EventService
 from server.games import GAMES
 from server.games.base import Game
 from server.gateway import Gateway
@@ -52,6 +53,7 @@ PAGE_HEADERS = {
 GATEWAY = web.AppKey("gateway", Gateway)
 LOBBY = web.AppKey("lobby", Lobby)
 CLUSTER = web.AppKey("cluster", ClusterNode)
+EVENT_SERVICE = web.AppKey("events", EventService)
 TRANSPORT_SLACK = 1024  # Engine.IO framing on top of the largest accepted event
 
 
@@ -89,8 +91,12 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
         max_room_load=config.max_room_load, busy_cpu=config.busy_cpu,
         max_rooms_per_address=config.max_rooms_per_address,
         max_client_tick_rate=config.max_client_tick_rate), CpuMeter())
+    events = EventService(config, node, cluster.public_url if cluster else "")
+    if cluster is not None:
+        cluster.registry.on_dead = events.node_lost
     lobby = Lobby(config, directory, dispatcher, games, node, stats, budget,
-                  listing_interval=LISTING_INTERVAL if cluster else 0.0)
+                  listing_interval=LISTING_INTERVAL if cluster else 0.0,
+                  observer=events.producer)
     seating: Seating = cluster.seating(lobby) if cluster else LocalSeating(lobby)
     tickets = Tickets(config.admin_token)
     gateway = Gateway(sio, lobby, config, seating, tickets)
@@ -101,16 +107,20 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
         connections=lambda: len(sio.connections),
     )
     metrics = Metrics(stats, occupancy)
+    metrics.registry.register(events)
 
     app = web.Application(middlewares=[_page_headers] if cluster is None else [
         _page_headers, cluster.peers.learn_origins])
     app[LOBBY] = lobby
     app[GATEWAY] = gateway
+    app[EVENT_SERVICE] = events
     sio.attach(app)
     app.router.add_get("/healthz", _healthz)
     add_http_api(app, lobby, cluster.directory.subscribe_listings if cluster else None)
+    events.route(app)
     web_root = config.web_root_path
-    add_admin(app, sio, lobby, node, occupancy, config.admin_token, tickets, cluster, web_root)
+    add_admin(app, sio, lobby, node, occupancy, config.admin_token, tickets, cluster, web_root,
+              events.operations())
     app.router.add_get("/metrics", _token_required(config.metrics_token, metrics.handle))
     if web_root is not None:
         _serve_web_client(app, web_root)
@@ -199,7 +209,8 @@ def _origins(setting: str) -> str | list[str] | None:
 
 async def _healthz(request: web.Request) -> web.Response:
     """``status`` is ``ok``, or ``degraded`` while a cluster node cannot reach Redis (its rooms
-    run on; matchmaking answers ``cluster_unavailable``)."""
+    run on; matchmaking answers ``cluster_unavailable``) or an event sink has failed for
+    ``--events-degraded-after`` seconds (``sinks`` says which)."""
     lobby = request.app[LOBBY]
     gateway = request.app[GATEWAY]
     cluster = request.app.get(CLUSTER)
@@ -207,6 +218,10 @@ async def _healthz(request: web.Request) -> web.Response:
               "connections": len(gateway.sio.connections), "sessions": len(gateway.sessions)}
     if cluster is not None:
         health |= {"status": "ok" if cluster.healthy else "degraded", "node": cluster.node_id}
+    pipeline = request.app[EVENT_SERVICE].pipeline
+    health["sinks"] = pipeline.sinks_health()
+    if not pipeline.healthy:
+        health["status"] = "degraded"
     return web.json_response(health)
 
 

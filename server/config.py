@@ -22,6 +22,10 @@ from shared.protocol import LIMITS
 
 ENV_PREFIX = "TICKWIRE_"
 WEB_ROOT_AUTO = "auto"
+DEFAULT_DATA_DIR = os.path.join(
+    os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state"), "tickwire")
+EVENT_SCHEMES = ("kafka", "amqp", "amqps", "redis", "rediss", "nats", "tls", "eventbridge",
+                 "http", "https")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +94,24 @@ class ServerConfig:
     :param message_queue: where cross-node emits (announcements, kicks) travel: an
         ``amqp://`` URL selects RabbitMQ; empty uses ``redis_url``.
     :param admin_token: enables ``/api/admin/*`` and the monitor page (``/monitor``) with
-        ``Authorization: Bearer <token>``; every node of a cluster needs the same one.
+        ``Authorization: Bearer <token>``; every node of a cluster needs the same one. It
+        also lets ``/api/events`` stream the events of private rooms.
     :param log_format: ``text`` (readable lines) or ``json`` (one JSON object a line, with
         ``room_id``, ``player_id`` and ``node`` where they apply).
+    :param data_dir: where the event outbox and the match history (SQLite) live; empty keeps
+        both in memory (lost on exit).
+    :param events: event sink URLs (``--events URL``, repeatable; the variable takes them
+        separated by spaces): ``kafka://``, ``amqp://``, ``redis://``, ``nats://``,
+        ``eventbridge://``, ``http(s)://`` (shared/EVENTS.md).
+    :param outbox_max_events: undelivered events the outbox keeps at most; past it the
+        oldest that are not match results are dropped.
+    :param event_history: delivered events kept for ``/api/events`` readers that resume.
+    :param events_backoff_max: longest wait, in seconds, between two attempts of a failing
+        sink.
+    :param events_degraded_after: seconds a sink may keep failing before ``/healthz`` says
+        ``degraded``.
+    :param db: the match history and leaderboard store: empty for SQLite in ``data_dir``, or
+        ``postgresql://user@host/db``.
     """
 
     host: str = "127.0.0.1"
@@ -139,6 +158,13 @@ class ServerConfig:
     message_queue: str = ""
     admin_token: str = ""
     log_format: str = "text"
+    data_dir: str = DEFAULT_DATA_DIR
+    events: tuple[str, ...] = field(default=(), metadata={"repeat": True})
+    outbox_max_events: int = 100_000
+    event_history: int = 10_000
+    events_backoff_max: float = 30.0
+    events_degraded_after: float = 60.0
+    db: str = ""
 
     def __post_init__(self) -> None:
         if self.log_format not in LOG_FORMATS:
@@ -153,6 +179,15 @@ class ServerConfig:
         if self.message_queue and not self.message_queue.startswith(("amqp://", "amqps://",
                                                                      "redis://", "rediss://")):
             raise ValueError("--message-queue must be an amqp:// or redis:// URL")
+        object.__setattr__(self, "events", tuple(self.events))
+        for url in self.events:
+            if url.partition("://")[0].lower() not in EVENT_SCHEMES:
+                raise ValueError(f"--events {url.split('://')[0]}://...: use one of "
+                                 + ", ".join(f"{scheme}://" for scheme in EVENT_SCHEMES))
+        if self.db and not self.db.startswith(("postgresql://", "postgres://")):
+            raise ValueError("--db must be a postgresql:// URL (empty: SQLite in --data-dir)")
+        if self.outbox_max_events < 1 or self.event_history < 0:
+            raise ValueError("--outbox-max-events must be positive, --event-history at least 0")
 
     @property
     def clustered(self) -> bool:
@@ -201,6 +236,7 @@ class ServerConfig:
             from_file = load_toml(Path(path), cls) if path else {}
         except (OSError, ValueError) as error:
             parser.error(str(error))
+        unless_given: dict[str, object] = {}
         for spec in fields(cls):
             kind = type(spec.default)
             env_name = ENV_PREFIX + spec.name.upper()
@@ -215,6 +251,9 @@ class ServerConfig:
             if kind is bool:
                 parser.add_argument(flag, action=argparse.BooleanOptionalAction,
                                     default=default, help=help_text)
+            elif "repeat" in spec.metadata:  # the flag again adds a value
+                parser.add_argument(flag, action="append", default=None, help=help_text)
+                unless_given[spec.name] = default
             elif "bare" in spec.metadata:  # the flag alone means this value
                 parser.add_argument(flag, type=kind, default=default, nargs="?",
                                     const=spec.metadata["bare"], help=help_text)
@@ -222,6 +261,9 @@ class ServerConfig:
                 parser.add_argument(flag, type=kind, default=default, help=help_text)
         arguments = vars(parser.parse_args(argv))
         del arguments["config"]
+        for name, default in unless_given.items():  # repeated flags replace the variable
+            if arguments[name] is None:
+                arguments[name] = default
         try:
             return cls(**arguments)
         except ValueError as error:
@@ -231,8 +273,9 @@ class ServerConfig:
 CONFIG_ENV = ENV_PREFIX + "CONFIG"
 LOG_FORMATS = ("text", "json")
 TOML_TYPES: dict[type, tuple[type, ...]] = {bool: (bool,), int: (int,), float: (int, float),
-                                            str: (str,)}
-TYPE_NAMES = {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}
+                                            str: (str,), tuple: (list,)}
+TYPE_NAMES = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+              tuple: "a list of strings"}
 
 
 def load_toml(path: Path, config_class: type[ServerConfig]) -> dict[str, Any]:
@@ -251,7 +294,8 @@ def load_toml(path: Path, config_class: type[ServerConfig]) -> dict[str, Any]:
             raise ValueError(f"{path}: unknown key {key!r}{hint}")
         kind = kinds[key]
         a_bool_elsewhere = isinstance(value, bool) and kind is not bool  # bool is an int
-        if a_bool_elsewhere or not isinstance(value, TOML_TYPES[kind]):
+        not_strings = kind is tuple and not all(isinstance(item, str) for item in value)
+        if a_bool_elsewhere or not isinstance(value, TOML_TYPES[kind]) or not_strings:
             raise ValueError(f"{path}: {key} must be {TYPE_NAMES[kind]}, not "
                              f"{type(value).__name__} {value!r:.40}")
     return {key: kinds[key](value) for key, value in data.items()}
@@ -263,7 +307,9 @@ FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
 
 def _parse(kind: type, text: str) -> object:
     """An environment variable's text as a field of type ``kind`` (booleans: 1/0, true/false,
-    yes/no, on/off)."""
+    yes/no, on/off; tuples: values separated by spaces)."""
+    if kind is tuple:
+        return tuple(text.split())
     if kind is bool:
         word = text.strip().lower()
         if word not in TRUE_WORDS | FALSE_WORDS:

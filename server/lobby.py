@@ -3,9 +3,9 @@ knows which room each connection is in.
 
 Rooms live in this process (``rooms``); finding them goes through a ``RoomDirectory`` so that
 a shared directory can later span several processes. The lobby is every room's
-``RoomListener``: rooms tell it who joined and who lost their place (it keeps ``room_of``
-from that alone), when their listing changed (``ListingWriter`` writes it), and when they
-closed.
+``RoomListener`` (with ``observer``, the room events producer, heard after it): rooms tell it
+who joined and who lost their place (it keeps ``room_of`` from that alone), when their listing
+changed (``ListingWriter`` writes it), and when they closed.
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from server.codes import new_join_code, new_room_id
 from server.config import ServerConfig
 from server.directory import RoomDirectory
 from server.games.base import Game
-from server.interfaces import Dispatcher
+from server.interfaces import Dispatcher, Listeners, RoomListener
 from server.listings import ListingWriter
 from server.logs import in_room
 from server.metrics import EngineStats
 from server.room import Room, RoomOptions
+from server.roster import Member
 from shared.protocol import DEFAULTS, LIMITS, ProtocolError
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class Lobby:
     :param budget: what the rooms of this process may cost.
     :param listing_interval: least seconds between two listing writes of a room; default 0
         (1 against a shared directory).
+    :param observer: also hears every room, after the lobby (the room events producer).
     """
 
     def __init__(
@@ -68,6 +70,7 @@ class Lobby:
         stats: EngineStats,
         budget: RoomBudget,
         listing_interval: float = 0.0,
+        observer: RoomListener | None = None,
     ) -> None:
         self.config = config
         self.directory = directory
@@ -76,6 +79,7 @@ class Lobby:
         self.stats = stats
         self.budget = budget
         self.listings = ListingWriter(directory, node, listing_interval)
+        self.listener: RoomListener = self if observer is None else Listeners(self, observer)
         self.rooms: dict[str, Room] = {}
         self.closing = False
         self.draining = False  # refuse new rooms, let running ones finish (the admin's drain)
@@ -122,7 +126,7 @@ class Lobby:
         room = None
         while room is None:
             candidate = Room(room_id or new_room_id(), code or new_join_code(LIMITS.code_length),
-                             game_class, options, self.dispatcher, self.stats, self)
+                             game_class, options, self.dispatcher, self.stats, self.listener)
             if await self.listings.claim(candidate):
                 room = candidate
             elif room_id:
@@ -202,18 +206,29 @@ class Lobby:
 
     # -- RoomListener ------------------------------------------------------------------------
 
-    def member_joined(self, room: Room, sid: str) -> None:
-        """``sid`` is in ``room`` now."""
-        self._places[sid] = room
+    def opened(self, room: Room) -> None:
+        """Nothing to do: ``create`` registered ``room``."""
 
-    def member_left(self, room: Room, sid: str, reason: str) -> None:
-        """``sid`` lost its place in ``room``."""
-        if self._places.get(sid) is room:
+    def started(self, room: Room) -> None:
+        """Nothing to do: the listing follows through ``listing_changed``."""
+
+    def member_joined(self, room: Room, member: Member, resumed: bool) -> None:
+        """``member``'s connection is in ``room`` now."""
+        assert member.sid is not None
+        self._places[member.sid] = room
+
+    def member_left(self, room: Room, sid: str | None, member: Member | None, reason: str
+                    ) -> None:
+        """Connection ``sid`` lost its place in ``room``."""
+        if sid is not None and self._places.get(sid) is room:
             del self._places[sid]
 
     def listing_changed(self, room: Room) -> None:
         """Write ``room``'s listing soon (coalesced; never waits)."""
         self.listings.changed(room)
+
+    def game_event(self, room: Room, kind: str, data: Mapping[str, Any]) -> None:
+        """Nothing to do: the events producer publishes it."""
 
     def closed(self, room: Room, code: str, sids: list[str]) -> None:
         """Forget ``room`` and its last members' places."""
@@ -222,5 +237,5 @@ class Lobby:
         self.budget.release(room.id)
         self.listings.removed(room.id)
         for sid in sids:
-            self.member_left(room, sid, code)
+            self.member_left(room, sid, None, code)
         log.info("room %s closed (%s)", room.id, code, extra=in_room(room.id))

@@ -7,12 +7,16 @@ delivers the queue right after that tick's state broadcast, as event ``m`` with 
 ``max_game_message_bytes``, at most ``max_game_messages_per_tick`` between two deliveries.
 A message that does not fit is dropped and counted (the first one per room is logged), so a
 bug in a game can neither break the wire nor stop its room.
+
+``Published`` holds the domain events a game publishes (``Game.publish``) until the room
+hands them to its listener, right after the tick's messages (the events producer checks
+them).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,3 +107,20 @@ class Mailbox:
             self._warned = True
             log.warning("room %s: game message dropped (%s); later drops are only counted",
                         self.room_id, reason)
+
+
+class Published:
+    """The events a game published since the last ``take`` (what ``Game.publish`` is given:
+    ``append``). Holds no reference to the room, so the game keeps none either."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[str, Mapping[str, Any]]] = []
+
+    def append(self, kind: str, data: Mapping[str, Any]) -> None:
+        """Keep one event for the next ``take``."""
+        self.pending.append((kind, data))
+
+    def take(self) -> list[tuple[str, Mapping[str, Any]]]:
+        """Every kept event, in order; forgets them."""
+        pending, self.pending = self.pending, []
+        return pending

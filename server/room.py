@@ -2,9 +2,10 @@
 
 The room owns its membership end to end: it admits, resumes, drops, removes and kicks members,
 enters and exits them from its Socket.IO room through its ``Dispatcher`` (the only code that
-does), and tells its ``RoomListener`` (the lobby) about every change: who joined, who lost
-their place and why, that its directory listing changed, that it closed (both interfaces in
-``server.interfaces``). A room never touches sockets: ``SocketDispatcher`` in
+does), and tells its ``RoomListener`` (the lobby and the room events producer) about every
+change: that it runs and started, who joined, who lost their place and why, that its directory
+listing changed, its game's own events, that it closed and how the game came out (both
+interfaces in ``server.interfaces``). A room never touches sockets: ``SocketDispatcher`` in
 ``server/net/dispatcher.py`` is its network side.
 """
 
@@ -20,10 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server.clock import FixedStepClock
-from server.games.base import Game, JoinRequest
+from server.games.base import Game, GameResult, JoinRequest
 from server.interfaces import Dispatcher, RoomListener
 from server.logs import in_room
-from server.messages import Mailbox
+from server.messages import Mailbox, Published
 from server.metrics import EngineStats
 from server.room_stats import RoomStats
 from server.roster import Member, Roster, RosterLimits
@@ -69,7 +70,8 @@ class Room:
     :param options: see ``RoomOptions``; ``options.settings`` must already be validated.
     :param dispatcher: the network side.
     :param stats: the process-wide counters this room adds to.
-    :param listener: hears about membership and listing changes, and the close.
+    :param listener: hears about the start, membership and listing changes, the game's
+        events, and the close.
     """
 
     def __init__(
@@ -96,6 +98,7 @@ class Room:
         self.tick = 0
         self.started = False
         self.closed = False
+        self.result: GameResult | None = None  # the game's, once closed
         self.acks: dict[int, int] = {}
         # a fresh id, unique in this room, for a player or an entity (not a bound method of
         # the room, so the game and roster holding it make no reference cycle with the room)
@@ -110,6 +113,7 @@ class Room:
         self._closing: asyncio.Future[None] | None = None
         self._closed_event = asyncio.Event()
         self.mailbox = Mailbox(room_id, stats.messages)
+        self.published = Published()  # the game's events, announced after each tick
         self.game = self._new_game()
         self.sync = StateSync(game_class.entity_schema)
 
@@ -119,14 +123,16 @@ class Room:
         """Start ticking on the running event loop."""
         self._loop = asyncio.get_running_loop()
         self._empty_since = self._now()
+        self.listener.opened(self)
         if self.options.autostart:
             self.started = True
             self.game.start()
+            self.listener.started(self)
         self.clock.start(self._on_tick)
 
     async def close(self, code: str = "room_closed") -> None:
-        """End the room: stop ticking, let the game end, tell every member why, release
-        them. Only the first call does anything."""
+        """End the room: stop ticking, let the game end and give its result, tell every
+        member why, release them. Only the first call does anything."""
         if self.closed:
             return
         self.closed = True
@@ -135,7 +141,13 @@ class Room:
             self.game.end(code)
         except Exception:
             log.exception("room %s: the game's end hook failed", self.id, extra=in_room(self.id))
+        try:
+            self.result = self.game.result()
+        except Exception:
+            log.exception("room %s: the game's result hook failed", self.id,
+                          extra=in_room(self.id))
         self._deliver_messages()
+        self._announce_game_events()
         sids = list(self.roster.connected)
         self.dispatcher.broadcast(
             self.id, EVENTS.closed, {"code": code, "message": ERROR_MESSAGES[code]}
@@ -157,6 +169,8 @@ class Room:
             sent += self.dispatcher.broadcast(self.id, EVENTS.state, message)
             if self.mailbox.pending:
                 self._deliver_messages()
+            if self.published.pending:
+                self._announce_game_events()
         except Exception:
             log.exception("room %s: game failed at tick %d; closing the room", self.id, self.tick,
                           extra=in_room(self.id))
@@ -207,7 +221,9 @@ class Room:
         return self.sync.advance(self.tick, self.game.entities, self.acks, departed)
 
     def _apply_membership(self) -> list[int]:
-        if self.roster.held and self.roster.expire(self._now()):
+        if self.roster.held and (expired := self.roster.expire(self._now())):
+            for member in expired:
+                self.listener.member_left(self, None, member, "seat_expired")
             self.listener.listing_changed(self)
         changes = self.roster.take_changes()
         for player in changes.left:
@@ -298,7 +314,7 @@ class Room:
             self._ask_game(JoinRequest(name, spectate, metadata or {}))
         member = self.roster.admit(sid, name, spectate, observer)
         self.listener.listing_changed(self)
-        return await self._seat(member)
+        return await self._seat(member, resumed=False)
 
     async def resume(self, sid: str, token: str) -> dict[str, Any]:
         """Put connection ``sid`` back on the seat of ``token`` (see ``Roster.resume``); a
@@ -307,8 +323,8 @@ class Room:
             raise ProtocolError("seat_expired")
         member, previous = self.roster.resume(sid, token, self._now())
         if previous is not None:
-            await self._evict(previous, "replaced")
-        return await self._seat(member)
+            await self._evict(previous, member, "replaced")
+        return await self._seat(member, resumed=True)
 
     async def leave(self, sid: str) -> None:
         """Connection ``sid`` leaves for good; its seat, if any, is released."""
@@ -329,22 +345,23 @@ class Room:
             reason = refusal[:MAX_REFUSAL_LENGTH] if isinstance(refusal, str) else ""
             raise ProtocolError("join_refused", reason or None)
 
-    async def _seat(self, member: Member) -> dict[str, Any]:
+    async def _seat(self, member: Member, resumed: bool) -> dict[str, Any]:
         assert member.sid is not None
-        self.listener.member_joined(self, member.sid)
+        self.listener.member_joined(self, member, resumed)
         await self.dispatcher.enter(member.sid, self.id)
         return self.welcome(member)
 
     async def _release(self, sid: str, member: Member | None, reason: str) -> None:
         if member is None or self.closed:
             return
-        self.listener.member_left(self, sid, reason)
+        self.listener.member_left(self, sid, member, reason)
         self.listener.listing_changed(self)
         await self.dispatcher.exit(sid, self.id)
 
-    async def _evict(self, sid: str, code: str) -> None:
-        """Tell connection ``sid`` it lost its place (``kicked``, ``replaced``); take it out."""
-        self.listener.member_left(self, sid, code)
+    async def _evict(self, sid: str, member: Member, code: str) -> None:
+        """Tell connection ``sid`` it lost ``member``'s place (``kicked``, ``replaced``); take
+        it out."""
+        self.listener.member_left(self, sid, member, code)
         self.dispatcher.send(sid, EVENTS.closed, ProtocolError(code).to_wire() | {
             "room_id": self.id})
         await self.dispatcher.exit(sid, self.id)
@@ -361,7 +378,9 @@ class Room:
         target = self.roster.kick(by_sid, player_id)
         self.listener.listing_changed(self)
         if target.sid is not None:
-            await self._evict(target.sid, "kicked")
+            await self._evict(target.sid, target, "kicked")
+        else:
+            self.listener.member_left(self, None, target, "kicked")
 
     def change_settings(self, by_sid: str, changes: Any) -> None:
         """Host changes game settings before the start; the world restarts with them at the
@@ -382,11 +401,16 @@ class Room:
         self.started = True
         self.game.start()
         self.roster.changed = True
+        self.listener.started(self)
         self.listener.listing_changed(self)
 
     def _new_game(self) -> Game:
         return self.game_class(self.settings, self.new_id, self.rng, self.clock.dt,
-                               self.mailbox)
+                               self.mailbox, self.published.append)
+
+    def _announce_game_events(self) -> None:
+        for kind, data in self.published.take():
+            self.listener.game_event(self, kind, data)
 
     # -- views -------------------------------------------------------------------------------
 

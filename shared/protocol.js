@@ -12,6 +12,7 @@ export const LIMITS = Object.freeze({ ...spec.limits });
 export const DEFAULTS = Object.freeze({ ...spec.defaults });
 export const ERROR_MESSAGES = Object.freeze({ ...spec.errors });
 export const ROOM_FEED_PATH = spec.http.room_feed;
+export const HISTORY_FEED_PATH = spec.http.history_feed;
 
 /** Canonical form of a user-typed join code: upper case, all whitespace removed. */
 export function normalizeCode(raw) {

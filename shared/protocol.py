@@ -18,6 +18,7 @@ VERSION: int = SPEC["version"]
 CODE_ALPHABET: str = SPEC["code_alphabet"]
 ERROR_MESSAGES: dict[str, str] = SPEC["errors"]
 ROOM_FEED_PATH: str = SPEC["http"]["room_feed"]
+HISTORY_FEED_PATH: str = SPEC["http"]["history_feed"]
 
 
 @dataclass(frozen=True, slots=True)

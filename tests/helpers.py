@@ -24,7 +24,8 @@ from server.lobby import Lobby
 from server.room import Room
 
 ROOT = Path(__file__).parents[1]
-TEST_CONFIG = ServerConfig(host="127.0.0.1", port=0, empty_room_grace=0.3, web_root="")
+TEST_CONFIG = ServerConfig(host="127.0.0.1", port=0, empty_room_grace=0.3, web_root="",
+                           data_dir="")
 
 ClientFactory = Callable[..., Awaitable[TickwireClient]]
 
@@ -97,7 +98,7 @@ async def start_server(*flags: str, env: dict[str, str] | None = None
     """``python -m server`` in a subprocess; returns once it prints that it listens."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "server", *flags, cwd=ROOT,
-        env={**os.environ, "TICKWIRE_WEB_ROOT": "", **(env or {})},
+        env={**os.environ, "TICKWIRE_WEB_ROOT": "", "TICKWIRE_DATA_DIR": "", **(env or {})},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )
     assert process.stdout is not None

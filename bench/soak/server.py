@@ -56,7 +56,7 @@ class SoakServer:
         the soak, which stops the server itself)."""
         port = free_port()
         argv = [sys.executable, "-m", "server", "--host", "127.0.0.1", "--port", str(port),
-                "--web-root", "", "--seat-grace", str(seat_grace), *flags]
+                "--web-root", "", "--data-dir", "", "--seat-grace", str(seat_grace), *flags]
         process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, start_new_session=True)
         output = OutputCounter(process)

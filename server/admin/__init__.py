@@ -15,7 +15,7 @@ no ``--admin-token``, a page saying how to turn it on).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from aiohttp import web
@@ -25,6 +25,7 @@ from server.admin.auth import AdminGuard, Tickets
 from server.admin.control import NodeControl
 from server.admin.feed import MonitorFeed
 from server.admin.fleet import ClusterFleet, LocalFleet
+from server.admin.openapi import Operation
 from server.admin.sampler import NodeSampler
 from server.cluster.node import ClusterNode
 from server.lobby import Lobby
@@ -46,7 +47,7 @@ MONITOR_OFF = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 
 def add_admin(app: web.Application, sio: TickwireServer, lobby: Lobby, node_id: str,
               occupancy: Occupancy, token: str, tickets: Tickets, cluster: ClusterNode | None,
-              web_root: Path | None) -> AdminApi:
+              web_root: Path | None, described: Sequence[Operation] = ()) -> AdminApi:
     """Route the admin API, its feed and the monitor page on ``app``.
 
     :param sio: the Socket.IO server.
@@ -57,6 +58,8 @@ def add_admin(app: web.Application, sio: TickwireServer, lobby: Lobby, node_id: 
     :param tickets: signs the monitor's tickets (the gateway checks watch tickets with it).
     :param cluster: this node's cluster membership, if any.
     :param web_root: the built browser client (the monitor page is ``monitor.html`` there).
+    :param described: the server's other endpoints for the OpenAPI document (see
+        ``AdminApi``).
     """
     def describe() -> dict[str, object]:
         if cluster is None:
@@ -76,7 +79,7 @@ def add_admin(app: web.Application, sio: TickwireServer, lobby: Lobby, node_id: 
     control = NodeControl(sio, lobby, set_draining)
     feed = MonitorFeed(guard, fleet)
     api = AdminApi(guard, fleet, control, sio, feed,
-                   (lambda: True) if cluster is None else (lambda: cluster.healthy))
+                   (lambda: True) if cluster is None else (lambda: cluster.healthy), described)
     api.route(app)
     sio.manager.serve_control(node_id, control.on_control)
     app[ADMIN] = api

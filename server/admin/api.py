@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -58,18 +58,21 @@ class AdminApi:
     :param sio: the Socket.IO server (announcements).
     :param feed: the monitor's event stream.
     :param healthy: False while the cluster's Redis does not answer.
+    :param described: other endpoints of the server (routed elsewhere) that the OpenAPI
+        document describes too: the event stream and the match history.
     """
 
     def __init__(self, guard: AdminGuard, fleet: LocalFleet, control: NodeControl,
                  sio: TickwireServer, feed: MonitorFeed,
-                 healthy: Callable[[], bool] = lambda: True) -> None:
+                 healthy: Callable[[], bool] = lambda: True,
+                 described: Sequence[Operation] = ()) -> None:
         self.guard = guard
         self.fleet = fleet
         self.control = control
         self.sio = sio
         self.feed = feed
         self.healthy = healthy
-        self._openapi = describe(self.operations(), str(VERSION))
+        self._openapi = describe([*self.operations(), *described], str(VERSION))
 
     def operations(self) -> list[Operation]:
         """Every endpoint, as routed and as described."""

@@ -71,6 +71,8 @@ class Operation:
     :param query: query parameters and their schemas.
     :param media: the successful answer's media type.
     :param token: needs the admin token (else a ticket, or nothing).
+    :param limited: rate-limited per client address (the admin API is; the public event and
+        history reads are not).
     """
 
     method: str
@@ -84,6 +86,7 @@ class Operation:
     query: dict[str, dict[str, Any]] = field(default_factory=dict)
     media: str = "application/json"
     token: bool = True
+    limited: bool = True
 
 
 def arg_schema(arg: Arg) -> dict[str, Any]:
@@ -116,9 +119,10 @@ def describe(operations: Iterable[Operation], version: str) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "Tickwire admin API", "version": version, "description": (
-            "Data and actions of the Tickwire monitor. Every operation but this document "
-            "and the feed needs `Authorization: Bearer <admin token>` (the server's "
-            "--admin-token); requests are rate-limited per client address.")},
+            "Data and actions of the Tickwire monitor, and the public event stream and match "
+            "history (shared/EVENTS.md). The operations marked with the adminToken security "
+            "need `Authorization: Bearer <admin token>` (the server's --admin-token); admin "
+            "requests are rate-limited per client address.")},
         "components": {"securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer"}},
                        "schemas": {"Error": ERROR, "Node": NODE, "Room": ROOM,
                                    "RoomDetail": ROOM_DETAIL}},
@@ -128,7 +132,9 @@ def describe(operations: Iterable[Operation], version: str) -> dict[str, Any]:
 
 def _operation(op: Operation) -> dict[str, Any]:
     error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    statuses = {429: "rate limited (see Retry-After)", **{s: "refused" for s in op.errors}}
+    statuses = {s: "refused" for s in op.errors}
+    if op.limited:
+        statuses[429] = "rate limited (see Retry-After)"
     if op.token:
         statuses |= {401: "a missing or wrong admin token", 403: "the admin API is off"}
     description: dict[str, Any] = {

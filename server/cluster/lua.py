@@ -348,6 +348,8 @@ return out
 
 # ARGV: P, node, instance, ttl_ms, sweep_ms, field, value, ...
 # Refreshes the node's key, and sweeps dead nodes when no other node did this interval.
+# Returns -1 (not registered), -2 (another instance holds the id) or {rooms swept, dead
+# node ids...}.
 # Returns -1 when the key is gone (re-register), -2 when another process holds the id,
 # else the number of rooms swept.
 HEARTBEAT = _script(r"""
@@ -358,13 +360,16 @@ if not instance then return -1 end
 if instance ~= ARGV[3] then return -2 end
 redis.call('HSET', key, unpack(ARGV, 6))
 redis.call('PEXPIRE', key, tonumber(ARGV[4]))
-local swept = 0
+local answer = {0}
 if redis.call('SET', P .. 'sweeping', node, 'NX', 'PX', tonumber(ARGV[5])) then
   for _, other in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do
-    if not alive(other) then swept = swept + drop_node(other) end
+    if not alive(other) then
+      answer[1] = answer[1] + drop_node(other)
+      answer[#answer + 1] = other
+    end
   end
 end
-return swept
+return answer
 """)
 
 # ARGV: P, node, instance. Removes the node and all its rooms (clean stop).

@@ -93,12 +93,14 @@ class NodeRegistry:
     :param protocol: protocol version this node speaks; default ``shared.protocol.VERSION``.
     :param stats: the node's monitor report (JSON text) written with each heartbeat; none
         by default (settable later as ``stats``).
+    :param on_dead: hears the id of every dead node this node sweeps (for ``node.down``).
     """
 
     def __init__(self, directory: RedisDirectory, node_id: str, public_url: str,
                  local_rooms: Callable[[], Iterable[RoomListing]], secret: str = "",
                  heartbeat: float = HEARTBEAT_SECONDS, ttl: float = TTL_SECONDS,
-                 protocol: int = VERSION, stats: Callable[[], str] | None = None) -> None:
+                 protocol: int = VERSION, stats: Callable[[], str] | None = None,
+                 on_dead: Callable[[str], None] = lambda node: None) -> None:
         self.directory = directory
         self.stats = stats
         self.draining = False
@@ -108,6 +110,7 @@ class NodeRegistry:
         self.heartbeat = heartbeat
         self.ttl = ttl
         self.protocol = protocol
+        self.on_dead = on_dead
         self.healthy = False
         self.started = time.time()
         self._configured_secret = secret
@@ -227,8 +230,8 @@ class NodeRegistry:
                     log.info("node %s registered with %d rooms", self.node_id, len(rooms))
                 elif answer == -2:
                     raise ClusterMismatch(f"another process took node id {self.node_id!r}")
-                elif answer > 0:
-                    log.info("swept %d rooms of dead nodes", answer)
+                else:
+                    self._swept(answer)
                 if self.stats is not None:
                     await guarded(self.directory.redis.set(
                         self.directory.keys.stats(self.node_id), self.stats(),
@@ -239,6 +242,14 @@ class NodeRegistry:
             except ClusterMismatch as refusal:
                 log.error("node %s cannot rejoin: %s", self.node_id, refusal)
                 self._set_healthy(False)
+
+    def _swept(self, answer: object) -> None:
+        assert isinstance(answer, list), answer
+        rooms, dead = answer[0], answer[1:]
+        for node in dead:
+            log.warning("node %s found dead: it and its %d rooms left the directory", node,
+                        rooms)
+            self.on_dead(node.decode() if isinstance(node, bytes) else str(node))
 
     def _set_healthy(self, healthy: bool) -> None:
         if healthy != self.healthy and self._joined:

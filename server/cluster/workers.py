@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import socket
 import sys
@@ -43,7 +44,7 @@ Command = Callable[[int, int], Sequence[str]]  # (index, generation) -> argv
 
 
 def worker_argv(flags: Sequence[str], index: int, generation: int, host: str, port: int,
-                public_url: str = "") -> list[str]:
+                public_url: str = "", data_dir: str = "") -> list[str]:
     """The command line of worker ``index`` (its ``generation``-th start).
 
     :param flags: the supervisor's own flags (they reach every worker).
@@ -52,11 +53,15 @@ def worker_argv(flags: Sequence[str], index: int, generation: int, host: str, po
     :param public_url: the cluster's public URL (``http://host:port``); each worker's is the
         same with its own port. Empty: ``http://<host>:<own port>``, with the machine's name
         for an any-address host.
+    :param data_dir: the supervisor's data directory; each worker keeps its event outbox and
+        match history in ``worker-<index>`` under it (a restarted worker finds its own again).
+        Empty: in memory.
     """
     own_port = port + 1 + index
     return [sys.executable, "-m", "server", *flags, "--workers", "0", "--reuse-port",
             "--extra-port", str(own_port), "--public-url", _with_port(public_url, host, own_port),
-            "--node-id", f"{socket.gethostname()}:{own_port}#{generation}"]
+            "--node-id", f"{socket.gethostname()}:{own_port}#{generation}",
+            "--data-dir", os.path.join(data_dir, f"worker-{index}") if data_dir else ""]
 
 
 def _with_port(public_url: str, host: str, port: int) -> str:

@@ -1,9 +1,11 @@
 """The reference game: a top-down arena.
 
 Players steer a ship, aim and shoot. Bullets damage ships and the wandering drones; a kill
-scores a point and is announced to the room for its kill feed (message ``kill``). The host
-starts a round; the first to ``score_limit`` (or the best score when ``time_limit`` runs out)
-wins, and a new round starts after a short pause.
+scores a point and is announced to the room for its kill feed (message ``kill``) and to the
+event sinks (event ``arena.kill``). The host starts a round; the first to ``score_limit`` (or
+the best score when ``time_limit`` runs out) wins, and a new round starts after a short pause.
+The room's result (``room.ended``) counts every player's kills over all rounds, and names the
+player who won the most rounds (then the most kills) as the winner.
 
 Movement is per input: each input moves its ship by one tick's worth (``shared.games.arena.move``),
 from a budget that grows by one move per tick, so the browser can predict exactly and a client
@@ -20,7 +22,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from server.games.base import Game, Player
+from server.games.base import Game, GameResult, Player
 from shared.games.arena import RULES, clamp, move, snap
 from shared.schema import (
     EntitySchema,
@@ -125,6 +127,8 @@ class Arena(Game):
         self.round_ends_tick = 0
         self.pause_left = 0.0
         self.winner = ""
+        self.kills: dict[int, int] = {}  # player id -> kills in every round, for the result
+        self.rounds_won: dict[int, int] = {}
         for index in range(self.settings["npcs"]):
             x, y = self._random_spot()
             drone = Drone(x, y, self.rng.random() * math.tau, f"drone{index + 1}")
@@ -183,6 +187,14 @@ class Arena(Game):
         return {"phase": self.phase, "round_ends_tick": self.round_ends_tick,
                 "winner": self.winner}
 
+    def result(self) -> GameResult:
+        """Kills over all rounds; the winner won the most rounds, then has the most kills."""
+        ranked = sorted(self.kills.keys() | self.rounds_won.keys(),
+                        key=lambda pid: (self.rounds_won.get(pid, 0), self.kills.get(pid, 0)),
+                        reverse=True)
+        return GameResult(scores={pid: self.kills.get(pid, 0) for pid in ranked},
+                          winner=ranked[0] if ranked else None)
+
     # -- rules -------------------------------------------------------------------------------
 
     def _random_spot(self) -> tuple[float, float]:
@@ -201,8 +213,10 @@ class Arena(Game):
             self._respawn(ship)
 
     def _end_round(self) -> None:
-        best = max(self.ships.values(), key=lambda ship: ship.score, default=None)
-        self.winner = best.name if best else ""
+        best_id = max(self.ships, key=lambda pid: self.ships[pid].score, default=None)
+        self.winner = self.ships[best_id].name if best_id is not None else ""
+        if best_id is not None:
+            self.rounds_won[best_id] = self.rounds_won.get(best_id, 0) + 1
         self.phase = "ended"
         self.pause_left = RULES.round_end_pause
 
@@ -270,11 +284,13 @@ class Arena(Game):
         if target.hp > 0:
             return
         shooter = self.ships.get(shooter_id)
-        self.broadcast("kill", {"killer": shooter.name if shooter else None,
-                                "killer_id": shooter_id, "victim": target.name,
-                                "victim_id": target_id})
+        kill = {"killer": shooter.name if shooter else None, "killer_id": shooter_id,
+                "victim": target.name, "victim_id": target_id}
+        self.broadcast("kill", kill)
+        self.publish("kill", kill | {"drone": not isinstance(target, Ship)})
         if shooter is not None and self.phase == "playing":
             shooter.score += 1
+            self.kills[shooter_id] = self.kills.get(shooter_id, 0) + 1
             if shooter.score >= self.settings["score_limit"]:
                 self._end_round()
         if isinstance(target, Ship):

@@ -6,7 +6,8 @@ membership changes since the last tick, ``apply`` for each queued input in seque
 then ``step``. After the tick the room quantizes ``entities`` with ``entity_schema``,
 broadcasts what changed, then delivers the messages the game queued with ``send`` and
 ``broadcast``. Between ticks it asks ``join_attempt`` before admitting anyone, and calls
-``end`` once when the room closes.
+``end`` once when the room closes, then ``result`` for the ``room.ended`` event. Domain
+events of the game's own (the arena's ``arena.kill``) go out with ``publish``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,25 @@ class Player:
 
     id: int
     name: str
+
+
+@dataclass(frozen=True, slots=True)
+class GameResult:
+    """How a room's game came out, carried by its ``room.ended`` event.
+
+    :param scores: each player's score by player id (players who left may be included).
+    :param winner: the winning player's id; None when nobody won.
+    """
+
+    scores: Mapping[int, int]
+    winner: int | None = None
+
+
+Publish = Callable[[str, Mapping[str, Any]], None]  # (kind, data): see ``Game.publish``
+
+
+def _unpublished(kind: str, data: Mapping[str, Any]) -> None:
+    """Where the events of a game without a room go: nowhere."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +93,8 @@ class Game:
     :param dt: seconds per tick; the room steps the game at this fixed rate.
     :param messages: where ``send`` and ``broadcast`` queue messages; the room passes its
         own (default: ``Unsent``, for a game without a room).
+    :param publish: where ``publish`` hands events; the room passes its own (default:
+        nowhere, for a game without a room).
     """
 
     name: ClassVar[str]
@@ -87,12 +109,14 @@ class Game:
         rng: random.Random,
         dt: float,
         messages: MessageSink | None = None,
+        publish: Publish = _unpublished,
     ) -> None:
         self.settings = dict(settings)
         self.new_id = new_id
         self.rng = rng
         self.dt = dt
         self.messages: MessageSink = messages if messages is not None else Unsent()
+        self._publish = publish
         self.entities: dict[int, Any] = {}
 
     @classmethod
@@ -142,6 +166,12 @@ class Game:
         are delivered before the room's ``closed`` event. An exception is logged and the
         room closes all the same."""
 
+    def result(self) -> GameResult | None:
+        """How the game came out, asked once right after ``end``: the scores and the winner
+        that the ``room.ended`` event carries (None: no scores, the default). An exception
+        is logged and the event goes out without scores."""
+        return None
+
     # -- messages --------------------------------------------------------------------------
 
     def send(self, player_id: int, kind: str, payload: Any = None) -> None:
@@ -157,3 +187,13 @@ class Game:
         ``max_game_messages_per_tick`` (``shared/protocol.json``). A message that does not
         fit is dropped and counted; it never stops the game."""
         self.messages.broadcast(kind, payload)
+
+    # -- events ----------------------------------------------------------------------------
+
+    def publish(self, kind: str, data: Mapping[str, Any]) -> None:
+        """Publish a domain event of this game to the event sinks, as type ``<name>.<kind>``
+        with ``data`` (the arena: ``arena.kill``). Never waits; the room takes the events
+        after the tick (or the ``end`` hook), so pass a fresh ``data`` object. ``kind`` is 1-32
+        lowercase letters, digits and ``_``; ``data`` a JSON object of at most 4 KiB (see
+        shared/EVENTS.md); an event that does not fit is dropped and counted."""
+        self._publish(kind, data)

@@ -79,7 +79,8 @@ async def start_node(prefix: str, node_id: str, *flags: str, redis_url: str = RE
         "--node-id", node_id, "--admin-token", ADMIN_TOKEN, "--empty-room-grace", "2",
         "--max-rooms-per-address", "1000", "--max-load-per-address", "100000000",  # one address
         "--max-load", "100000000",  # and many rooms made at once
-        *flags, cwd=ROOT, env={**os.environ, "TICKWIRE_WEB_ROOT": web_root},
+        *flags, cwd=ROOT,
+        env={**os.environ, "TICKWIRE_WEB_ROOT": web_root, "TICKWIRE_DATA_DIR": ""},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     node = NodeServer(node_id, port, process)
     if wait:

@@ -4,11 +4,13 @@ restarted empty, nodes that may not join (another protocol version, another secr
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import secrets
 import signal
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -16,7 +18,7 @@ import pytest
 from client import TickwireClient, TickwireError
 from server.cluster.nodes import fingerprint
 from tests.cluster.helpers import PrivateRedis
-from tests.cluster.servers import NodeServer, start_node, within
+from tests.cluster.servers import ADMIN_TOKEN, NodeServer, start_node, within
 
 
 @pytest.fixture
@@ -68,6 +70,20 @@ async def test_a_killed_nodes_rooms_leave_the_listings_within_5_s_and_quick_join
     late = await client_of(clients, survivor.url, "late")
     seat = await late.quick_join()
     assert seat.room["id"] not in on_doomed and late.sio.connection_url == survivor.url
+    down = await first_event(survivor, "node.down")  # the survivor swept it: it tells
+    assert down["subject"] == "doomed" and down["data"] == {"node": "doomed", "reason": "lost"}
+    assert down["source"] == "/tickwire/survivor"
+
+
+async def first_event(node: NodeServer, type_: str) -> dict[str, Any]:
+    """The first event of ``type_`` in ``node``'s event stream (its history included)."""
+    async with aiohttp.ClientSession() as http, http.get(
+            f"{node.url}/api/events?type={type_}&last_event_id=0",
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as stream:
+        async with asyncio.timeout(5):
+            while not (line := (await stream.content.readline()).decode()).startswith("data:"):
+                pass
+    return json.loads(line[5:])
 
 
 async def test_redis_down_and_restarted_empty(

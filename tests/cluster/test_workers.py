@@ -98,8 +98,9 @@ def test_worker_command_lines_give_each_worker_its_own_port_url_and_id() -> None
     assert argv[3:7] == flags
     assert argv[7:] == ["--workers", "0", "--reuse-port", "--extra-port", "8003",
                         "--public-url", "https://play.example.com:8003",
-                        "--node-id", f"{socket.gethostname()}:8003#5"]
-    assert worker_argv([], 0, 0, "0.0.0.0", 9000)[-3] == f"http://{socket.gethostname()}:9001"
-    assert worker_argv([], 1, 0, "10.1.2.3", 9000)[-3] == "http://10.1.2.3:9002"
+                        "--node-id", f"{socket.gethostname()}:8003#5", "--data-dir", ""]
+    assert worker_argv([], 0, 0, "0.0.0.0", 9000)[-5] == f"http://{socket.gethostname()}:9001"
+    assert worker_argv([], 1, 0, "10.1.2.3", 9000)[-5] == "http://10.1.2.3:9002"
+    assert worker_argv([], 1, 3, "10.1.2.3", 9000, data_dir="/var/tw")[-1] == "/var/tw/worker-1"
     with pytest.raises(ValueError):
         Supervisor(lambda index, generation: [], count=0)

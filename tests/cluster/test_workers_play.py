@@ -24,7 +24,7 @@ async def test_two_workers_serve_one_url_bots_play_and_sigterm_stops_them_all(
     supervisor = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "server", "--workers", "2", "--port", str(port),
         "--redis-url", REDIS_URL, "--redis-prefix", prefix, cwd=ROOT,
-        env={**os.environ, "TICKWIRE_WEB_ROOT": ""},
+        env={**os.environ, "TICKWIRE_WEB_ROOT": "", "TICKWIRE_DATA_DIR": ""},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     try:
         nodes = {(await health(port + 1 + index))["node"] for index in range(2)}

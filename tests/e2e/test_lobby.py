@@ -48,3 +48,19 @@ async def test_quick_play_opens_a_public_room_that_the_next_player_joins(open_pa
     await second.locator(f'#room-list li[data-code="{room["code"]}"]').wait_for()
     await second.click("#quick-play")
     assert (await in_room(second))["id"] == room["id"]
+
+
+async def test_the_leaderboard_and_last_matches_follow_the_server_live(open_page, connect):
+    page = await open_page("Watcher")
+    await page.wait_for_selector(".history .live.on")
+    assert await page.locator("#last-matches li").count() == 0
+    host = await connect("Ace Pilot")
+    await host.create_room(public=True)
+    await host.leave()  # the empty room closes: a match with one player
+    match = page.locator("#last-matches li").first
+    await match.wait_for()
+    assert "Ace Pilot" in await match.text_content()
+    leader = page.locator("#leaderboard li").first
+    assert await leader.locator(".leader-name").text_content() == "Ace Pilot"
+    assert "1 played" in await leader.text_content()
+    await screenshot(page, "lobby-with-the-leaderboard")

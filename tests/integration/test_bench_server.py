@@ -26,7 +26,7 @@ def bench_server_url() -> Iterator[str]:
     """The server command of ``make bench`` (``python -m bench.server ...``) on a free port."""
     port = procs.free_port()
     process = subprocess.Popen(SYSTEMS["tickwire"].command(port, SHAPE), cwd=ROOT,
-                               env={**os.environ, "TICKWIRE_WEB_ROOT": ""},
+                               env={**os.environ, "TICKWIRE_WEB_ROOT": "", "TICKWIRE_DATA_DIR": ""},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         procs.wait_until_serving(f"http://127.0.0.1:{port}/healthz", process)

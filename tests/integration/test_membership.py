@@ -50,9 +50,9 @@ class LossRecorder:
     def __getattr__(self, name):
         return getattr(self.listener, name)
 
-    def member_left(self, room, sid, reason) -> None:
+    def member_left(self, room, sid, member, reason) -> None:
         self.losses[sid].append(reason)
-        self.listener.member_left(room, sid, reason)
+        self.listener.member_left(room, sid, member, reason)
 
     def closed(self, room, code, sids) -> None:
         for sid in sids:

@@ -61,5 +61,14 @@ def test_a_missing_file_is_refused(tmp_path, capsys):
 
 def test_the_example_file_in_deploy_loads():
     config = ServerConfig.from_sources(["--config", str(ROOT / "deploy" / "tickwire.toml")], {})
-    assert (config.host, config.log_format, config.trusted_proxies) == (
-        "0.0.0.0", "json", "127.0.0.1/32")
+    assert (config.host, config.log_format, config.trusted_proxies, config.data_dir) == (
+        "0.0.0.0", "json", "127.0.0.1/32", "/var/lib/tickwire")
+
+
+def test_event_sinks_come_as_a_list_of_urls(tmp_path):
+    path = tmp_path / "tickwire.toml"
+    path.write_text('events = ["http://127.0.0.1:9000/hook", "nats://127.0.0.1:4222/tw"]\n')
+    assert ServerConfig.from_sources(["--config", str(path)], {}).events == (
+        "http://127.0.0.1:9000/hook", "nats://127.0.0.1:4222/tw")
+    flags = ["--config", str(path), "--events", "redis://127.0.0.1:6379/0?stream=s"]
+    assert ServerConfig.from_sources(flags, {}).events == ("redis://127.0.0.1:6379/0?stream=s",)

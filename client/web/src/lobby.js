@@ -1,10 +1,11 @@
 /**
  * The lobby screen: display name, Quick play, Create private room, Join with code (as player
- * or spectator), and the live list of public rooms. It only gathers what the person wants;
+ * or spectator), the live list of public rooms, and the live leaderboard and last matches. It only gathers what the person wants;
  * `actions` (from the app) does it and reports errors back through `showError`.
  */
 import { LIMITS, normalizeCode } from "../../../shared/protocol.js";
 import { el, fill } from "./dom.js";
+import { HistoryPanel } from "./history_panel.js";
 import { watchPublicRooms } from "./room_feed.js";
 
 const NAME_KEY = "tickwire.name";
@@ -28,6 +29,7 @@ export class Lobby {
     this.rooms = el("ul", { id: "room-list", className: "room-list" });
     this.empty = el("p", { className: "empty" }, "No public rooms right now — Quick play opens one.");
     this.live = el("span", { className: "live", title: "Live" });
+    this.history = new HistoryPanel();
     this.buttons = [
       el("button", { id: "quick-play", className: "primary big", type: "button", onclick: () => this.#run((n) => actions.quickPlay(n)) }, "Quick play"),
       el("button", { id: "create-room", className: "secondary big", type: "button", onclick: () => this.#run((n) => actions.create(n)) }, "Create private room"),
@@ -52,6 +54,7 @@ export class Lobby {
       el("section", { className: "card rooms" },
         el("h2", {}, "Public rooms ", this.live),
         this.rooms, this.empty),
+      this.history.node,
       el("footer", { className: "controls-help" },
         "WASD / arrows move · mouse aims · click or Space fires"));
     root.append(this.node);
@@ -66,6 +69,7 @@ export class Lobby {
     this.#stopFeed ??= watchPublicRooms((rooms) => this.#showRooms(rooms), (live) => {
       this.live.classList.toggle("on", live);
     });
+    this.history.show();
   }
 
   /** Hide the lobby and stop the feed. */
@@ -73,6 +77,7 @@ export class Lobby {
     this.node.hidden = true;
     this.#stopFeed?.();
     this.#stopFeed = null;
+    this.history.hide();
   }
 
   /** Show a problem in the page (empty text hides it). */

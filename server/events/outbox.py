@@ -1,0 +1,216 @@
+"""The durable outbox: an embedded SQLite database (WAL) of every event until each sink has it.
+
+Table ``events`` holds events in the order they were written (``pos``, 1, 2, ...); table
+``cursors`` holds, per sink, the last position that sink acknowledged. An event leaves the
+outbox once every configured sink's cursor passed it; the last ``history`` events are kept
+anyway for readers that resume (the SSE stream's ``Last-Event-ID``).
+
+The outbox is bounded: past ``max_events`` undelivered events, the oldest that are not results
+(``room.ended``) are deleted, and each sink that had not delivered them counts them as dropped.
+
+Every call runs SQLite in one dedicated thread, so the event loop never waits on the disk. A
+lock file next to the database keeps two processes from sharing it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    pos INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    public INTEGER NOT NULL,
+    result INTEGER NOT NULL,
+    time REAL NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cursors (sink TEXT PRIMARY KEY, pos INTEGER NOT NULL);
+"""
+COLUMNS = "pos, id, type, subject, public, time, body"
+OUTBOX_FILE = "outbox.sqlite3"
+
+
+class OutboxInUse(RuntimeError):
+    """Another process holds this outbox; the message says which directory."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event as the outbox holds it: its position and its structured JSON envelope."""
+
+    pos: int
+    id: str
+    type: str
+    subject: str
+    public: bool
+    time: float
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """What the writer stores: the event's fields and its envelope."""
+
+    id: str
+    type: str
+    subject: str
+    public: bool
+    result: bool
+    time: float
+    body: bytes
+
+
+class Outbox:
+    """The SQLite outbox (see the module docstring).
+
+    :param directory: where ``outbox.sqlite3`` lives; empty keeps it in memory (lost on exit).
+    :param sinks: names of the configured sinks (their cursors).
+    :param max_events: undelivered events kept at most; past it the oldest non-results go.
+    :param history: delivered events kept for readers that resume.
+    """
+
+    def __init__(self, directory: str, sinks: Iterable[str], max_events: int,
+                 history: int) -> None:
+        self.directory = directory
+        self.sinks = list(sinks)
+        self.max_events = max_events
+        self.history = history
+        self.cursors: dict[str, int] = {}
+        self.depths: dict[str, int] = {}
+        self.last_pos = 0
+        self._db: sqlite3.Connection | None = None
+        self._lock_file: Any = None
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="outbox")
+
+    async def open(self) -> None:
+        """Open (or create) the database, take its lock, load the cursors and depths."""
+        await self._run(self._open)
+
+    async def close(self) -> None:
+        """Close the database and release the lock."""
+        await self._run(self._close)
+        self._thread.shutdown(wait=True)
+
+    async def append(self, items: Sequence[T], stored_form: Callable[[T], NewEvent]
+                     ) -> tuple[list[StoredEvent], dict[str, int]]:
+        """Store ``items`` as ``stored_form`` makes them (in the outbox thread, off the event
+        loop; one transaction); returns them with their positions, and per sink how many
+        undelivered events were dropped to stay within ``max_events``."""
+        return await self._run(lambda: self._append([stored_form(item) for item in items]))
+
+    async def read(self, after: int, limit: int) -> list[StoredEvent]:
+        """Events past position ``after``, oldest first, at most ``limit``."""
+        return await self._run(self._read, after, limit)
+
+    async def ack(self, sink: str, pos: int, count: int) -> None:
+        """``sink`` has every event up to ``pos`` (``count`` of them since its cursor)."""
+        await self._run(self._ack, sink, pos, count)
+
+    # -- in the outbox thread ----------------------------------------------------------------
+
+    def _open(self) -> None:
+        if self.directory:
+            Path(self.directory).mkdir(parents=True, exist_ok=True)
+            lock_path = os.path.join(self.directory, OUTBOX_FILE + ".lock")
+            self._lock_file = open(lock_path, "w")  # noqa: SIM115 (held until close)
+            try:
+                fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self._lock_file.close()
+                raise OutboxInUse(f"the event outbox in {self.directory} is in use by another "
+                                  "process; give each server its own --data-dir") from None
+            path = os.path.join(self.directory, OUTBOX_FILE)
+        else:
+            path = ":memory:"
+        db = self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.executescript(SCHEMA)
+        self.last_pos = db.execute("SELECT COALESCE(MAX(pos), 0) FROM events").fetchone()[0]
+        known = dict(db.execute("SELECT sink, pos FROM cursors").fetchall())
+        start = min((known[s] for s in self.sinks if s in known), default=self.last_pos)
+        for sink in self.sinks:
+            self.cursors[sink] = known.get(sink, start)
+            db.execute("INSERT OR IGNORE INTO cursors VALUES (?, ?)", (sink, self.cursors[sink]))
+            self.depths[sink] = db.execute("SELECT COUNT(*) FROM events WHERE pos > ?",
+                                           (self.cursors[sink],)).fetchone()[0]
+
+    def _close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+
+    def _append(self, events: list[NewEvent]) -> tuple[list[StoredEvent], dict[str, int]]:
+        db = self._connection()
+        stored = []
+        with db:
+            db.execute("BEGIN IMMEDIATE")
+            for event in events:
+                pos = db.execute(
+                    "INSERT INTO events (id, type, subject, public, result, time, body) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (event.id, event.type, event.subject, event.public, event.result,
+                     event.time, event.body)).lastrowid
+                assert pos is not None
+                stored.append(StoredEvent(pos, event.id, event.type, event.subject,
+                                          event.public, event.time, event.body))
+            dropped = self._enforce_bound(db)
+        if stored:
+            self.last_pos = stored[-1].pos
+        for sink in self.sinks:
+            self.depths[sink] += len(stored) - dropped.get(sink, 0)
+        return stored, dropped
+
+    def _enforce_bound(self, db: sqlite3.Connection) -> dict[str, int]:
+        oldest = min(self.cursors.values(), default=self.last_pos)
+        undelivered = db.execute("SELECT COUNT(*) FROM events WHERE pos > ?",
+                                 (oldest,)).fetchone()[0]
+        excess = undelivered - self.max_events
+        if excess <= 0:
+            return {}
+        victims = [row[0] for row in db.execute(
+            "SELECT pos FROM events WHERE pos > ? AND result = 0 ORDER BY pos LIMIT ?",
+            (oldest, excess))]
+        db.executemany("DELETE FROM events WHERE pos = ?", ((pos,) for pos in victims))
+        return {sink: sum(1 for pos in victims if pos > cursor)
+                for sink, cursor in self.cursors.items()}
+
+    def _read(self, after: int, limit: int) -> list[StoredEvent]:
+        rows = self._connection().execute(
+            f"SELECT {COLUMNS} FROM events WHERE pos > ? ORDER BY pos LIMIT ?", (after, limit))
+        return [StoredEvent(pos, id_, type_, subject, bool(public), time_, bytes(body))
+                for pos, id_, type_, subject, public, time_, body in rows]
+
+    def _ack(self, sink: str, pos: int, count: int) -> None:
+        db = self._connection()
+        self.cursors[sink] = pos
+        self.depths[sink] = max(0, self.depths[sink] - count)
+        delivered = min(self.cursors.values())
+        with db:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("UPDATE cursors SET pos = ? WHERE sink = ?", (pos, sink))
+            db.execute("DELETE FROM events WHERE pos <= ? AND pos <= ?",
+                       (delivered, self.last_pos - self.history))
+
+    def _connection(self) -> sqlite3.Connection:
+        assert self._db is not None, "open() first"
+        return self._db
+
+    async def _run(self, call: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, call, *args)
