@@ -70,10 +70,11 @@ def guarded(name: str) -> logging.Logger:
 
 
 def library_logger(name: str) -> logging.Logger:
-    """A guarded logger for python-engineio or python-socketio that writes warnings and
-    errors only (they log every packet at INFO level)."""
+    """A guarded logger for python-engineio or python-socketio that writes errors only: they
+    log every packet at INFO level and what clients do wrong as warnings (an "Application
+    rejected connection" per refused handshake), which Tickwire counts in /metrics instead."""
     logger = guarded(name)
-    logger.setLevel(logging.WARNING)
+    logger.setLevel(logging.ERROR)
     return logger
 
 

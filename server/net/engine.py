@@ -112,6 +112,7 @@ class PlainWebSocket(aiohttp_driver.WebSocket):
             await socket.close(wait=False, abort=True, reason=reason)
             await self._sock.close()
             socket.queue.on_close_sent = _nothing  # the socket outlives this: let go of us
+            _forget_traceback(self._sock.exception())
 
     async def _text_message(self, socket: engineio.async_socket.AsyncSocket,
                             connection: Connection, data: str) -> bool:
@@ -142,6 +143,18 @@ class PlainWebSocket(aiohttp_driver.WebSocket):
 
 def _nothing() -> None:
     pass
+
+
+def _forget_traceback(error: BaseException | None) -> None:
+    """Drop the tracebacks of ``error`` and the exceptions it was raised while handling.
+
+    aiohttp keeps the error that ended a websocket (often a write to a transport that a
+    client reset); its traceback's frames hold the websocket and the request, a reference
+    cycle that only the rarely-run full garbage collection would free, a connection's worth
+    of memory at a time."""
+    while error is not None:
+        error.__traceback__ = None
+        error = error.__context__ or error.__cause__
 
 
 def websocket_close_frame(code: int) -> bytes:
