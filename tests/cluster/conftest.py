@@ -4,18 +4,21 @@ that a test may stop and start again. What test modules import is in ``helpers.p
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from redis.asyncio import Redis
 
+from client import TickwireClient
 from server.cluster.directory_redis import RedisDirectory
 from server.cluster.nodes import NodeRegistry
 from server.cluster.redis_link import connect
 from server.directory import RoomListing
-from tests.cluster.helpers import REDIS_URL, Node, NodeFactory, PrivateRedis
+from tests.cluster.helpers import REDIS_URL, Node, NodeFactory, PrivateRedis, forget_prefix
 
 
 @pytest.fixture
@@ -23,13 +26,7 @@ async def prefix() -> AsyncIterator[str]:
     """A key prefix of this test's own; its keys are deleted afterwards."""
     value = f"tw:test:{secrets.token_hex(6)}:"
     yield value
-    client = connect(REDIS_URL)
-    try:
-        keys = [key async for key in client.scan_iter(match=value + "*", count=1000)]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
+    await forget_prefix(value)
 
 
 @pytest.fixture
@@ -69,3 +66,11 @@ def private_redis() -> Iterator[PrivateRedis]:
     yield server
     if server.process is not None and server.process.poll() is None:
         server.kill()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def clients() -> AsyncIterator[list[TickwireClient]]:
+    """Clients a test makes (``servers.client_at``), disconnected after it."""
+    made: list[TickwireClient] = []
+    yield made
+    await asyncio.gather(*(client.disconnect() for client in made if client.connected))

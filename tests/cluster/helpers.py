@@ -112,3 +112,14 @@ async def json_when_up(url: str, wait: float) -> dict[str, Any]:
             except aiohttp.ClientConnectionError:
                 assert time.monotonic() < deadline, f"nothing answers at {url}"
                 await asyncio.sleep(0.05)
+
+
+async def forget_prefix(prefix: str) -> None:
+    """Delete every key of the shared Redis under ``prefix`` (a test's own)."""
+    redis = connect(REDIS_URL)
+    try:
+        keys = [key async for key in redis.scan_iter(match=prefix + "*", count=1000)]
+        if keys:
+            await redis.delete(*keys)
+    finally:
+        await redis.aclose()

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import signal
 import sys
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from tests.cluster.helpers import REDIS_URL
-from tests.helpers import free_port
+from client import TickwireClient
+from tests.cluster.helpers import REDIS_URL, forget_prefix
+from tests.helpers import admin_call, free_port
 
 ROOT = Path(__file__).parents[2]
 ADMIN_TOKEN = "admin-" + secrets.token_hex(8)
@@ -41,20 +44,13 @@ class NodeServer:
             return await answer.json()
 
     async def admin(self, action: str, body: dict[str, Any],
-                    token: str = ADMIN_TOKEN) -> tuple[int, dict[str, Any] | str]:
+                    token: str = ADMIN_TOKEN) -> tuple[int, Any]:
         """POST ``/api/admin/<action>``: the status and the body (JSON when it is)."""
-        async with aiohttp.ClientSession() as http, http.post(
-                f"{self.url}/api/admin/{action}", json=body,
-                headers={"Authorization": f"Bearer {token}"}) as answer:
-            if answer.content_type == "application/json":
-                return answer.status, await answer.json()
-            return answer.status, await answer.text()
+        return await admin_call(self.url, "POST", f"/api/admin/{action}", body, token)
 
     async def admin_get(self, path: str, token: str = ADMIN_TOKEN) -> tuple[int, Any]:
-        """GET ``path`` of the admin API: the status and the JSON body."""
-        async with aiohttp.ClientSession() as http, http.get(
-                self.url + path, headers={"Authorization": f"Bearer {token}"}) as answer:
-            return answer.status, await answer.json()
+        """GET ``path`` of the admin API: the status and the body."""
+        return await admin_call(self.url, "GET", path, token=token)
 
     async def stop(self, sig: int = signal.SIGTERM) -> str:
         """Signal the process, wait for it (10 s at most) and return everything it printed."""
@@ -114,3 +110,27 @@ async def within(seconds: float, check: Any, every: float = 0.05) -> float:
         assert time.monotonic() - began < seconds, f"not within {seconds} s"
         await asyncio.sleep(every)
     return time.monotonic() - began
+
+
+@contextlib.asynccontextmanager
+async def running_nodes(count: int, name: str, *flags: str) -> AsyncIterator[list[NodeServer]]:
+    """``count`` nodes (``name1``, ``name2``...) of a cluster under a fresh key prefix,
+    started together; stopped (none may print a traceback) and their keys deleted after."""
+    prefix = f"tw:test:{secrets.token_hex(6)}:"
+    started = list(await asyncio.gather(*(start_node(prefix, f"{name}{index}", *flags)
+                                          for index in range(1, count + 1))))
+    try:
+        yield started
+    finally:
+        outputs = [await node.stop() for node in started]
+        await forget_prefix(prefix)
+    for output in outputs:
+        assert "Traceback" not in output, output
+
+
+async def client_at(clients: list[TickwireClient], url: str, name: str) -> TickwireClient:
+    """A client connected to ``url``, kept in ``clients`` (the fixture disconnects it)."""
+    client = TickwireClient(name)
+    clients.append(client)
+    await client.connect(url)
+    return client

@@ -4,8 +4,6 @@ gets no new rooms."""
 
 from __future__ import annotations
 
-import asyncio
-import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,41 +11,15 @@ import pytest
 import pytest_asyncio
 
 from client import TickwireClient
-from server.cluster.redis_link import connect
-from tests.cluster.helpers import REDIS_URL
-from tests.cluster.servers import NodeServer, start_node, within
+from tests.cluster.servers import NodeServer, client_at, running_nodes, within
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def nodes() -> AsyncIterator[list[NodeServer]]:
-    prefix = f"tw:test:{secrets.token_hex(6)}:"
-    started = list(await asyncio.gather(*(start_node(
-        prefix, f"a{i}", "--joins-per-minute-per-address", "100000") for i in (1, 2))))
-    yield started
-    for node in started:
-        output = await node.stop()
-        assert "Traceback" not in output, output
-    redis = connect(REDIS_URL)
-    keys = [key async for key in redis.scan_iter(match=prefix + "*", count=1000)]
-    if keys:
-        await redis.delete(*keys)
-    await redis.aclose()
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def clients() -> AsyncIterator[list[TickwireClient]]:
-    made: list[TickwireClient] = []
-    yield made
-    await asyncio.gather(*(client.disconnect() for client in made if client.connected))
-
-
-async def client_of(clients: list[TickwireClient], url: str, name: str) -> TickwireClient:
-    client = TickwireClient(name)
-    clients.append(client)
-    await client.connect(url)
-    return client
+    async with running_nodes(2, "a", "--joins-per-minute-per-address", "100000") as started:
+        yield started
 
 
 async def get(node: NodeServer, path: str) -> Any:
@@ -58,9 +30,9 @@ async def get(node: NodeServer, path: str) -> Any:
 
 async def room_of_two(nodes: list[NodeServer], clients: list[TickwireClient]
                       ) -> tuple[dict, NodeServer, NodeServer, TickwireClient, int]:
-    host = await client_of(clients, nodes[0].url, "host")
+    host = await client_at(clients, nodes[0].url, "host")
     seat = await host.create_room()
-    guest = await client_of(clients, nodes[1].url, "guest")
+    guest = await client_at(clients, nodes[1].url, "guest")
     joined = await guest.join(code=seat.code)
     owner = next(node for node in nodes if node.url == host.sio.connection_url)
     other = next(node for node in nodes if node is not owner)
@@ -95,7 +67,7 @@ async def test_a_room_on_another_node_is_watched_kicked_from_and_closed(
     room, owner, other, guest, guest_id = await room_of_two(nodes, clients)
     status, grant = await other.admin("rooms/" + room["id"] + "/watch", {})
     assert status == 200 and grant["url"] == owner.url
-    watcher = await client_of(clients, grant["url"], "monitor")
+    watcher = await client_at(clients, grant["url"], "monitor")
     watched = await watcher.join(watch=grant["ticket"])
     assert watched.player_id is None and watched.room["id"] == room["id"]
     status, body = await other.admin(f"rooms/{room['id']}/kick", {"player_id": guest_id})
@@ -117,7 +89,7 @@ async def test_a_drained_node_gets_no_new_rooms_until_undone(
 
     await within(4.0, draining)
     for index in range(4):
-        creator = await client_of(clients, drained.url, f"maker{index}")
+        creator = await client_at(clients, drained.url, f"maker{index}")
         await creator.create_room()
         assert creator.sio.connection_url == open_node.url
     assert (await drained.admin(f"nodes/{drained.node_id}/drain", {"draining": False}))[0] == 202

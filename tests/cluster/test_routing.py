@@ -16,43 +16,15 @@ import pytest
 import pytest_asyncio
 
 from client import TickwireClient, TickwireError
-from server.cluster.redis_link import connect
-from tests.cluster.helpers import REDIS_URL
-from tests.cluster.servers import NodeServer, start_node
+from tests.cluster.servers import NodeServer, client_at, running_nodes
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def nodes() -> AsyncIterator[list[NodeServer]]:
-    prefix = f"tw:test:{secrets.token_hex(6)}:"
-    started = list(await asyncio.gather(*(start_node(
-        prefix, f"n{i}", "--joins-per-minute-per-address", "100000") for i in (1, 2, 3))))
-    yield started
-    for node in started:
-        output = await node.stop()
-        assert "Traceback" not in output, output
-    redis = connect(REDIS_URL)
-    keys = [key async for key in redis.scan_iter(match=prefix + "*", count=1000)]
-    if keys:
-        await redis.delete(*keys)
-    await redis.aclose()
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def clients() -> AsyncIterator[list[TickwireClient]]:
-    """Clients made by a test, disconnected after it."""
-    made: list[TickwireClient] = []
-    yield made
-    await asyncio.gather(*(client.disconnect() for client in made if client.connected))
-
-
-async def client_of(clients: list[TickwireClient], node: NodeServer,
-                    name: str) -> TickwireClient:
-    client = TickwireClient(name)
-    clients.append(client)
-    await client.connect(node.url)
-    return client
+    async with running_nodes(3, "n", "--joins-per-minute-per-address", "100000") as started:
+        yield started
 
 
 async def rooms_by_node(nodes: list[NodeServer]) -> dict[str, int]:
@@ -62,9 +34,9 @@ async def rooms_by_node(nodes: list[NodeServer]) -> dict[str, int]:
 async def test_a_private_room_made_through_one_node_is_joined_by_code_through_another(
         nodes: list[NodeServer], clients: list[TickwireClient]) -> None:
     before = await rooms_by_node(nodes)
-    host = await client_of(clients, nodes[0], "host")
+    host = await client_at(clients, nodes[0].url, "host")
     seat = await host.create_room(public=False)
-    guest = await client_of(clients, nodes[2], "guest")
+    guest = await client_at(clients, nodes[2].url, "guest")
     joined = await guest.join(code=seat.code.lower())
 
     assert joined.room["id"] == seat.room["id"]
@@ -101,7 +73,7 @@ async def test_sixty_simultaneous_quick_joins_over_three_nodes_fill_rooms_exactl
 
 async def test_a_token_from_before_a_redirect_resumes_through_the_wrong_node(
         nodes: list[NodeServer], clients: list[TickwireClient]) -> None:
-    host = await client_of(clients, nodes[1], "keeper")
+    host = await client_at(clients, nodes[1].url, "keeper")
     seat = await host.create_room()
     await host.wait_until(lambda mirror: mirror.tick > 2)
     owner = next(node for node in nodes if node.url == host.sio.connection_url)
@@ -115,11 +87,11 @@ async def test_a_token_from_before_a_redirect_resumes_through_the_wrong_node(
 
 async def test_reservations_are_single_use_and_cannot_be_forged(
         nodes: list[NodeServer], clients: list[TickwireClient]) -> None:
-    host = await client_of(clients, nodes[0], "owner")
+    host = await client_at(clients, nodes[0].url, "owner")
     seat = await host.create_room()
     owner = next(node for node in nodes if node.url == host.sio.connection_url)
     elsewhere = next(node for node in nodes if node is not owner)
-    spy = await client_of(clients, elsewhere, "spy")
+    spy = await client_at(clients, elsewhere.url, "spy")
     with pytest.raises(TickwireError) as moved:
         await spy.request("join", {"code": seat.code})
     assert moved.value.code == "moved"
@@ -127,9 +99,9 @@ async def test_reservations_are_single_use_and_cannot_be_forged(
     assert redirect is not None and redirect["url"] == owner.url
     assert redirect["room"] == seat.room["id"]
 
-    first = await client_of(clients, owner, "first")
+    first = await client_at(clients, owner.url, "first")
     await first.request("join", {"reservation": redirect["reservation"]})
-    second = await client_of(clients, owner, "second")
+    second = await client_at(clients, owner.url, "second")
     for token in (redirect["reservation"], redirect["reservation"][:-2] + "AA", "v1.e30.x"):
         with pytest.raises(TickwireError) as refused:
             await second.request("join", {"reservation": token})
@@ -141,7 +113,7 @@ async def test_reservations_are_single_use_and_cannot_be_forged(
 
 async def test_an_announcement_reaches_clients_on_every_node(
         nodes: list[NodeServer], clients: list[TickwireClient]) -> None:
-    listeners = [await client_of(clients, node, f"ear{i}") for i, node in enumerate(nodes)]
+    listeners = [await client_at(clients, node.url, f"ear{i}") for i, node in enumerate(nodes)]
     text = f"maintenance {secrets.token_hex(3)}"
     status, body = await nodes[1].admin("announce", {"message": text})
     assert (status, body) == (202, {"ok": True})
@@ -156,9 +128,9 @@ async def test_an_announcement_reaches_clients_on_every_node(
 
 async def test_an_admin_kick_on_one_node_kicks_on_the_rooms_node(
         nodes: list[NodeServer], clients: list[TickwireClient]) -> None:
-    host = await client_of(clients, nodes[0], "boss")
+    host = await client_at(clients, nodes[0].url, "boss")
     seat = await host.create_room()
-    victim = await client_of(clients, nodes[0], "victim")
+    victim = await client_at(clients, nodes[0].url, "victim")
     joined = await victim.join(code=seat.code)
     owner = next(node for node in nodes if node.url == host.sio.connection_url)
     other = next(node for node in nodes if node is not owner)
@@ -193,9 +165,9 @@ async def test_the_public_list_is_the_whole_clusters(
         nodes: list[NodeServer], clients: list[TickwireClient]) -> None:
     made = []
     for index, node in enumerate(nodes):
-        host = await client_of(clients, node, f"lister{index}")
+        host = await client_at(clients, node.url, f"lister{index}")
         made.append((await host.create_room(public=True)).room["id"])
     for node in nodes:
-        viewer = await client_of(clients, node, "viewer")
+        viewer = await client_at(clients, node.url, "viewer")
         listed = {room["id"] for room in await viewer.list_rooms()}
         assert set(made) <= listed

@@ -10,13 +10,12 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from server.config import ServerConfig
+from tests.e2e.pages import VIEWPORT, WAIT_MS
 from tests.e2e.programs import require_program
 from tests.helpers import RunningServer, config_with
 
 REPO = Path(__file__).parents[2]
 WEB_ROOT = REPO / "client" / "web" / "dist"
-VIEWPORT = {"width": 1280, "height": 720}
-WAIT_MS = 10_000
 
 PageFactory = Callable[..., Awaitable[Page]]
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from playwright.async_api import Page
 
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
+VIEWPORT = {"width": 1280, "height": 720}
+WAIT_MS = 10_000  # the most a page waits for anything
 
 
 async def in_room(page: Page) -> dict:

@@ -11,11 +11,9 @@ import pytest
 from playwright.async_api import Browser
 
 from client import TickwireClient
-from server.cluster.redis_link import connect
-from tests.cluster.helpers import REDIS_URL
+from tests.cluster.helpers import forget_prefix
 from tests.cluster.servers import NodeServer, start_node
-from tests.e2e.conftest import VIEWPORT, WAIT_MS
-from tests.e2e.pages import in_room, join_with_code, player_id, screenshot
+from tests.e2e.pages import VIEWPORT, WAIT_MS, in_room, join_with_code, player_id, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -30,11 +28,7 @@ async def cluster(web_root: Path) -> AsyncIterator[tuple[str, list[NodeServer]]]
     finally:
         for node in nodes:
             await node.stop()
-        redis = connect(REDIS_URL)
-        keys = [key async for key in redis.scan_iter(match=prefix + "*", count=1000)]
-        if keys:
-            await redis.delete(*keys)
-        await redis.aclose()
+        await forget_prefix(prefix)
 
 
 async def test_the_page_follows_the_redirect_to_the_rooms_node_and_plays(
