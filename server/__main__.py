@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
-from server.app import build_app
+from server.app import CLUSTER, build_app
 from server.cluster.node import public_url_of
 from server.cluster.nodes import ClusterMismatch
 from server.cluster.peers import origin_of
@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None, games: Mapping[str, type[Game]] = GAMES,
                     print=lambda _: print(f"Tickwire listening on http://{config.host}:"
                                           f"{config.port}", flush=True),
                     shutdown_timeout=SHUTDOWN_SECONDS, loop=new_event_loop())
+        if CLUSTER in app and (late_refusal := app[CLUSTER].refusal) is not None:
+            raise late_refusal  # it started degraded and stopped when Redis refused it
     except ClusterMismatch as refusal:
         print(f"Tickwire cannot join the cluster: {refusal}", file=sys.stderr, flush=True)
         sys.exit(2)

@@ -350,8 +350,6 @@ return out
 # Refreshes the node's key, and sweeps dead nodes when no other node did this interval.
 # Returns -1 (not registered), -2 (another instance holds the id) or {rooms swept, dead
 # node ids...}.
-# Returns -1 when the key is gone (re-register), -2 when another process holds the id,
-# else the number of rooms swept.
 HEARTBEAT = _script(r"""
 local node = ARGV[2]
 local key = P .. 'node:' .. node

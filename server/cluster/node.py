@@ -11,13 +11,14 @@ the seating; ``start`` joins the cluster (``ClusterMismatch`` when this node may
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from server.cluster.bus import NodeFanout, build_bus
 from server.cluster.directory_redis import RedisDirectory
-from server.cluster.nodes import NodeRegistry
+from server.cluster.nodes import ClusterMismatch, NodeRegistry
 from server.cluster.peers import Peers, origin_checker
 from server.cluster.redis_link import connect
 from server.cluster.reservations import Reservations
@@ -53,8 +54,10 @@ class ClusterNode:
         self.redis = connect(config.redis_url)
         self.directory = RedisDirectory(self.redis, config.redis_prefix)
         self._local_rooms: Callable[[], Iterable[RoomListing]] = tuple
+        self.refusal: ClusterMismatch | None = None
         self.registry = NodeRegistry(self.directory, self.node_id, self.public_url,
-                                     lambda: self._local_rooms(), config.cluster_secret)
+                                     lambda: self._local_rooms(), config.cluster_secret,
+                                     on_refused=self._refused)
         self.reservations = Reservations(self.node_id, lambda: self.registry.secret)
         self.peers = Peers(self.registry, self.public_url)
         self.bus: NodeFanout = build_bus(config.redis_url, config.message_queue,
@@ -82,6 +85,13 @@ class ClusterNode:
         await self.peers.start()
         log.info("node %s (%s) joined the cluster%s", self.node_id, self.public_url,
                  "" if self.healthy else " degraded: Redis does not answer yet")
+
+    def _refused(self, refusal: ClusterMismatch) -> None:
+        """Started degraded, then refused by the cluster: keep the refusal (``python -m server``
+        reports it and exits 2) and stop the process as SIGTERM would."""
+        log.error("node %s cannot join the cluster: %s", self.node_id, refusal)
+        self.refusal = refusal
+        signal.raise_signal(signal.SIGTERM)
 
     async def stop(self) -> None:
         """Leave the cluster: this node and its rooms leave the directory at once."""

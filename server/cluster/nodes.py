@@ -100,7 +100,8 @@ class NodeRegistry:
                  local_rooms: Callable[[], Iterable[RoomListing]], secret: str = "",
                  heartbeat: float = HEARTBEAT_SECONDS, ttl: float = TTL_SECONDS,
                  protocol: int = VERSION, stats: Callable[[], str] | None = None,
-                 on_dead: Callable[[str], None] = lambda node: None) -> None:
+                 on_dead: Callable[[str], None] = lambda node: None,
+                 on_refused: Callable[[ClusterMismatch], None] = lambda refusal: None) -> None:
         self.directory = directory
         self.stats = stats
         self.draining = False
@@ -111,6 +112,7 @@ class NodeRegistry:
         self.ttl = ttl
         self.protocol = protocol
         self.on_dead = on_dead
+        self.on_refused = on_refused
         self.healthy = False
         self.started = time.time()
         self._configured_secret = secret
@@ -135,7 +137,8 @@ class NodeRegistry:
         """Join the cluster and keep heartbeating.
 
         Raises ``ClusterMismatch`` when this node may not join. When Redis does not answer,
-        the node starts degraded (``healthy`` False) and joins as soon as Redis answers.
+        the node starts degraded (``healthy`` False) and joins as soon as Redis answers; if
+        Redis then refuses it, ``on_refused`` gets the ``ClusterMismatch``.
         """
         try:
             await self._register()
@@ -240,6 +243,9 @@ class NodeRegistry:
             except ProtocolError:
                 self._set_healthy(False)
             except ClusterMismatch as refusal:
+                if not self._joined:  # started degraded, and now Redis says it may not join
+                    self.on_refused(refusal)
+                    return
                 log.error("node %s cannot rejoin: %s", self.node_id, refusal)
                 self._set_healthy(False)
 

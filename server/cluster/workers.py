@@ -10,7 +10,9 @@ give each worker that address as public URL.
 
 Supervision: a worker that exits while the supervisor runs is logged (exit code or signal,
 how long it ran) and started again, after 0.5 s doubling to 30 s while it keeps dying within
-10 s of its start. Each start gets a new node id (``host:port#generation``), so a restarted
+10 s of its start; one that exits with status 2 (it may not run: a cluster of another version or
+secret, an outbox another process holds) is not restarted but stops the supervisor, which
+then exits 2 too. Each start gets a new node id (``host:port#generation``), so a restarted
 worker registers at once and the dead one's rooms leave the directory by their TTL. SIGTERM
 or SIGINT to the supervisor is passed to every worker as SIGTERM; the supervisor exits once
 they all have (any still running after ``stop_timeout`` seconds are killed).
@@ -38,6 +40,7 @@ log = logging.getLogger(__name__)
 FIRST_RESTART_DELAY = 0.5
 MAX_RESTART_DELAY = 30.0
 QUICK_DEATH_SECONDS = 10.0  # a worker dying sooner than this after its start backs off
+REFUSED_STATUS = 2  # ``python -m server`` could not start as configured: restarting cannot help
 STOP_TIMEOUT = 10.0
 
 Command = Callable[[int, int], Sequence[str]]  # (index, generation) -> argv
@@ -95,6 +98,7 @@ class Supervisor:
         self.stop_timeout = stop_timeout
         self.workers: list[_Worker] = []
         self._stopping = asyncio.Event()
+        self._status = 0
 
     def stop(self) -> None:
         """Ask every worker to stop, then return from ``run``."""
@@ -102,7 +106,8 @@ class Supervisor:
 
     async def run(self) -> int:
         """Start the workers, restart any that dies, and stop them all on SIGTERM/SIGINT
-        (or ``stop``). Returns the supervisor's exit status (0)."""
+        (or ``stop``). Returns the supervisor's exit status: 0, or 2 when a worker refused to
+        start."""
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop)
@@ -117,7 +122,7 @@ class Supervisor:
         finally:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
-        return 0
+        return self._status
 
     async def _spawn(self, index: int, generation: int) -> _Worker:
         process = await asyncio.create_subprocess_exec(*self.command(index, generation))
@@ -134,6 +139,12 @@ class Supervisor:
             if self._stopping.is_set():
                 return
             ran = loop.time() - worker.started
+            if status == REFUSED_STATUS:
+                log.error("worker %d (pid %d) refused to start; stopping every worker", index,
+                          worker.process.pid)
+                self._status = REFUSED_STATUS
+                self.stop()
+                return
             log.error("worker %d (pid %d) %s after %.1f s; restarting", index,
                       worker.process.pid, _describe(status), ran)
             delay = FIRST_RESTART_DELAY if ran >= QUICK_DEATH_SECONDS else delay

@@ -81,6 +81,8 @@ async def start_node(prefix: str, node_id: str, *flags: str, redis_url: str = RE
     node = NodeServer(node_id, port, process)
     if wait:
         await until_listening(node)
+    else:
+        node.drain = asyncio.get_running_loop().create_task(_drain(node))
     return node
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from client import TickwireClient, TickwireError
 from server.cluster.nodes import fingerprint
+from server.cluster.redis_link import connect
 from tests.cluster.helpers import PrivateRedis
 from tests.cluster.servers import ADMIN_TOKEN, NodeServer, start_node, within
 
@@ -136,14 +137,38 @@ async def test_a_node_that_does_not_match_the_cluster_refuses_to_start_and_says_
     misfit = await start_node(prefix, "misfit", "--cluster-secret",
                               "other" if conflict == "secret" else "shared", wait=False)
     stoppable.append(misfit)
-    async with asyncio.timeout(20):
-        out, _ = await misfit.process.communicate()
-    text = out.decode()
+    await exits_refused(misfit, "cluster speaks 999" if conflict == "protocol"
+                        else "give every node the same --cluster-secret")
+
+
+async def test_a_node_started_degraded_stops_when_redis_comes_back_and_refuses_it(
+        prefix: str, private_redis: PrivateRedis, stoppable: list[NodeServer]) -> None:
+    misfit = await start_node(prefix, "misfit", "--cluster-secret", "shared",
+                              redis_url=private_redis.url)  # Redis not started: degraded
+    stoppable.append(misfit)
+    assert (await misfit.health())["status"] == "degraded"
+    await private_redis.start()
+    redis = connect(private_redis.url)
+    try:
+        await redis.hset(f"{prefix}cluster", mapping={
+            "protocol": "999", "fingerprint": fingerprint("shared")})
+    finally:
+        await redis.aclose()
+    await exits_refused(misfit, "cluster speaks 999")
+
+
+async def exits_refused(misfit: NodeServer, reason: str) -> None:
+    """``misfit`` exits (within 20 s) with status 2, saying it cannot join and ``reason``."""
+    try:
+        async with asyncio.timeout(20):
+            await misfit.process.wait()
+    except TimeoutError:
+        raise AssertionError("the node did not stop; it printed:\n"
+                             + await misfit.stop(signal.SIGKILL)) from None
+    text = await misfit.stop()
     assert misfit.process.returncode == 2, text
     assert "Tickwire cannot join the cluster" in text
-    expected = ("cluster speaks 999" if conflict == "protocol"
-                else "give every node the same --cluster-secret")
-    assert expected in text and "Traceback" not in text
+    assert reason in text and "Traceback" not in text
 
 
 async def test_announcements_over_rabbitmq_reach_every_node(

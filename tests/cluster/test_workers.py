@@ -90,6 +90,17 @@ async def test_workers_that_ignore_sigterm_are_killed_after_the_timeout(
     assert [worker.process.returncode for worker in supervisor.workers] == [-9, -9]
 
 
+async def test_a_worker_that_refuses_to_start_stops_the_supervisor_with_its_status(
+        tmp_path: Path) -> None:
+    refuses = "import sys, time; sys.exit(2) if sys.argv[1] == '1' else time.sleep(30)"
+    supervisor = Supervisor(lambda index, generation: [sys.executable, "-c", refuses, str(index)],
+                            count=2)
+    async with asyncio.timeout(5.0):
+        assert await supervisor.run() == 2
+    assert [worker.generation for worker in supervisor.workers] == [0, 0]  # none restarted
+    assert [worker.process.returncode for worker in supervisor.workers] == [-15, 2]
+
+
 def test_worker_command_lines_give_each_worker_its_own_port_url_and_id() -> None:
     flags = ["--redis-url", "redis://r:6379/0", "--port", "8000"]
     argv = worker_argv(flags, index=2, generation=5, host="0.0.0.0", port=8000,

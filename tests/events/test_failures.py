@@ -1,7 +1,7 @@
-"""What the outbox promises when things break: a broker killed mid-run (Tansu SIGKILLed, the
-RabbitMQ connection cut) and brought back gets every event at least once, none missing, every
-room in order; a server SIGKILLed with undelivered events delivers them after a restart; a
-webhook that takes 5 s per request costs the rooms no late tick."""
+"""What the outbox promises when things break: a broker killed mid-run (Tansu SIGKILLed,
+RabbitMQ stopped with ``rabbitmqctl stop_app``) and brought back gets every event at least
+once, none missing, every room in order; a server SIGKILLed with undelivered events delivers
+them after a restart; a webhook that takes 5 s per request costs the rooms no late tick."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import aiohttp
 
 from bench.tansu import Tansu
 from client import TickwireClient
-from tests.events.brokers import Gate, KafkaReader
+from tests.events.brokers import RABBITMQ_URL, KafkaReader
 from tests.events.helpers import (
     Receiver,
     assert_room_order,
@@ -97,38 +97,67 @@ async def test_kafka_broker_killed_and_restarted_loses_nothing(tmp_path):
     assert rooms[second][-1]["type"] == "room.ended"
 
 
-async def test_rabbitmq_gone_and_back_loses_nothing(tmp_path):
-    exchange_name = f"tw-test-{secrets.token_hex(4)}"
-    connection = await aio_pika.connect("amqp://guest:guest@127.0.0.1:5672/")
+async def rabbitmqctl(*arguments: str) -> None:
+    """Run ``rabbitmqctl`` on the local node and wait for it (a minute at most)."""
+    process = await asyncio.create_subprocess_exec(
+        "rabbitmqctl", "-q", *arguments, stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE)
+    _, errors = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, errors.decode()
+
+
+async def test_rabbitmq_stopped_and_started_again_loses_nothing(tmp_path):
+    name = f"tw-test-{secrets.token_hex(4)}"
+    connection = await aio_pika.connect(RABBITMQ_URL)
     channel = await connection.channel()
-    exchange = await channel.declare_exchange(exchange_name, aio_pika.ExchangeType.TOPIC,
-                                              durable=True)
-    queue = await channel.declare_queue(exclusive=True)
+    exchange = await channel.declare_exchange(name, aio_pika.ExchangeType.TOPIC, durable=True)
+    queue = await channel.declare_queue(name, durable=True)  # survives the broker's restart
     await queue.bind(exchange, "#")
-    gate = Gate(5672)
-    await gate.restore()
-    url = f"amqp://guest:guest@127.0.0.1:{gate.port}/{exchange_name}"
-    config = config_with(events=(url,), data_dir=str(tmp_path), events_backoff_max=0.5)
+    await connection.close()
+    config = config_with(events=(f"{RABBITMQ_URL}{name}",), data_dir=str(tmp_path),
+                         events_backoff_max=0.5)
     try:
         async with serving(config) as (server, service):
             delivery = service.pipeline.deliveries[0]
             host, room = await open_room(server.url)
             await until(lambda: delivery.depth == 0 and delivery.stats.delivered >= 3)
-            await gate.cut()
-            second = await carry_on(server.url, host, room)
-            await until(lambda: room["id"] not in server.lobby.rooms and delivery.depth > 0
-                        and delivery.stats.retried > 0, what="events held back")
-            await gate.restore()
-            await settled(server, service, second, timeout=20)
-        events = []
-        while (message := await queue.get(timeout=5, fail=False)) is not None:
-            events.append(json.loads(message.body))
+            await rabbitmqctl("stop_app")
+            try:
+                second = await carry_on(server.url, host, room)
+                await until(lambda: room["id"] not in server.lobby.rooms and delivery.depth > 0
+                            and delivery.stats.retried > 0, what="events held back")
+            finally:
+                await rabbitmqctl("start_app")
+            await settled(server, service, second, timeout=30)
+        events = await read_queue(name)
     finally:
-        await exchange.delete()
-        await connection.close()
+        await delete_exchange_and_queue(name)
     rooms = assert_room_order(events)
     assert [e["type"] for e in rooms[room["id"]]] == ROOM_A
     assert rooms[second][-1]["type"] == "room.ended"
+
+
+async def read_queue(name: str) -> list[dict]:
+    """Every message waiting in the durable queue ``name``, as JSON."""
+    connection = await aio_pika.connect(RABBITMQ_URL)
+    try:
+        queue = await (await connection.channel()).declare_queue(name, durable=True)
+        events = []
+        while (message := await queue.get(timeout=5, fail=False)) is not None:
+            events.append(json.loads(message.body))
+        return events
+    finally:
+        await connection.close()
+
+
+async def delete_exchange_and_queue(name: str) -> None:
+    connection = await aio_pika.connect(RABBITMQ_URL)
+    try:
+        channel = await connection.channel()
+        await channel.queue_delete(name)
+        await channel.exchange_delete(name)
+    finally:
+        await connection.close()
 
 
 async def test_a_server_killed_with_undelivered_events_delivers_them_after_a_restart(tmp_path):
