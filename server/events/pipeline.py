@@ -1,6 +1,7 @@
 """``EventPipeline``: from the in-memory ``EventLog`` through the outbox to every sink.
 
-A writer task drains the log in batches: it builds each event's CloudEvents envelope and
+A writer task drains the log in batches (what arrived within ``WRITE_LINGER``, 0.1 s, of the
+first event, like a Kafka producer's linger): it builds each event's CloudEvents envelope and
 stores the batch in the SQLite outbox (both in the outbox's thread, off the event loop),
 counts the events as produced, wakes every sink's ``Delivery`` and hands the stored events to
 live subscribers (the SSE stream). The pipeline also emits this node's ``node.up`` and
@@ -34,6 +35,7 @@ from shared.protocol import VERSION
 log = logging.getLogger(__name__)
 
 WRITE_BATCH = 500  # events per outbox transaction at most
+WRITE_LINGER = 0.1  # seconds the writer waits after an event for others to store with it
 WRITE_RETRY_SECONDS = 1.0
 
 Subscriber = Callable[[list[StoredEvent]], None]
@@ -122,6 +124,7 @@ class EventPipeline:
     async def _write_loop(self) -> None:
         while True:
             await self.events.wait()
+            await asyncio.sleep(WRITE_LINGER)  # one transaction and one send per sink for all
             records = self.events.take(WRITE_BATCH)
             try:
                 await self._write(records)

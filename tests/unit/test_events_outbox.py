@@ -4,13 +4,17 @@ readers, one process per outbox; and the arena's kill events and result."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import random
+import sqlite3
+import time
 
 import pytest
 
 from server.events.model import EventLog, envelope
-from server.events.outbox import NewEvent, Outbox, OutboxInUse
+from server.events.outbox import OUTBOX_FILE, NewEvent, Outbox, OutboxInUse
 from server.games.arena import SHIP, Arena, Ship
 from server.games.base import Player
 from tests.events.helpers import check_event
@@ -22,7 +26,7 @@ def new(type_: str, number: int) -> NewEvent:
 
 
 async def test_past_its_bound_the_outbox_drops_the_oldest_non_results(tmp_path):
-    outbox = Outbox(str(tmp_path), ["a", "b"], max_events=5, history=0)
+    outbox = Outbox(str(tmp_path), ["a", "b"], max_events=5, history=0, ack_interval=0)
     await outbox.open()
     try:
         types = ["room.ended" if n % 4 == 0 else "player.joined" for n in range(11)]
@@ -51,7 +55,7 @@ async def test_results_are_never_dropped_even_past_the_bound(tmp_path):
 
 
 async def test_delivered_events_leave_but_the_history_stays(tmp_path):
-    outbox = Outbox(str(tmp_path), ["a", "b"], max_events=100, history=3)
+    outbox = Outbox(str(tmp_path), ["a", "b"], max_events=100, history=3, ack_interval=0)
     await outbox.open()
     try:
         stored, _ = await outbox.append(list(range(10)), lambda n: new("player.joined", n))
@@ -61,6 +65,31 @@ async def test_delivered_events_leave_but_the_history_stays(tmp_path):
         assert [e.id for e in await outbox.read(0, 100)] == ["id-7", "id-8", "id-9"]
     finally:
         await outbox.close()
+
+
+async def test_acknowledgements_gather_and_are_written_together_within_the_interval(tmp_path):
+    outbox = Outbox(str(tmp_path), ["a", "b"], max_events=100, history=0, ack_interval=0.2)
+    await outbox.open()
+    try:
+        stored, _ = await outbox.append(list(range(6)), lambda n: new("player.joined", n))
+        for pos in (stored[1].pos, stored[3].pos):
+            await outbox.ack("a", pos, 2)
+        await outbox.ack("b", stored[5].pos, 6)
+        assert outbox.cursors == {"a": stored[3].pos, "b": stored[5].pos}  # at once, in memory
+        assert written_cursors(tmp_path) == {"a": 0, "b": 0}  # not on disk yet
+        assert [e.id for e in await outbox.read(stored[3].pos, 10)] == ["id-4", "id-5"]
+        began = time.monotonic()
+        while written_cursors(tmp_path) != {"a": stored[3].pos, "b": stored[5].pos}:
+            assert time.monotonic() - began < 5
+            await asyncio.sleep(0.02)
+        assert [e.id for e in await outbox.read(0, 10)] == ["id-4", "id-5"]  # a has them now
+    finally:
+        await outbox.close()
+
+
+def written_cursors(directory) -> dict[str, int]:
+    with contextlib.closing(sqlite3.connect(directory / OUTBOX_FILE)) as db:
+        return dict(db.execute("SELECT sink, pos FROM cursors").fetchall())
 
 
 async def test_cursors_survive_a_reopen_and_a_new_sink_starts_at_the_undelivered(tmp_path):
