@@ -39,6 +39,42 @@ export function applyDelta(schema, entities, groups, spawns, removes) {
   for (const id of removes) entities.delete(id);
 }
 
+/**
+ * Apply the cell parts of a state message (interest management) to `entities` and `cells`
+ * (a Map of cell -> Set of entity ids) in place, in apply_cells's order: drops, removals,
+ * loads, then changes and spawns.
+ */
+export function applyCells(schema, entities, cells, drops, loads, updates) {
+  for (const cell of drops) {
+    for (const id of held(cells, cell)) entities.delete(id);
+    cells.delete(cell);
+  }
+  for (const update of updates) {
+    const ids = held(cells, update[0]);
+    for (const id of update[3] ?? []) {
+      if (!ids.delete(id) || !entities.delete(id)) throw new DeltaMismatch(`no entity ${id}`);
+    }
+  }
+  for (const [cell, spawns] of loads) {
+    if (cells.has(cell)) throw new DeltaMismatch(`cell ${cell} held already`);
+    applyDelta(schema, entities, [], spawns, []);
+    cells.set(cell, new Set(spawns.map((spawn) => spawn[0])));
+  }
+  for (const update of updates) {
+    const spawns = update[2] ?? [];
+    applyDelta(schema, entities, update[1] ?? [], spawns, []);
+    const ids = held(cells, update[0]);
+    for (const spawn of spawns) ids.add(spawn[0]);
+  }
+}
+
+/** The ids in a cell the mirror holds. */
+function held(cells, cell) {
+  const ids = cells.get(cell);
+  if (ids === undefined) throw new DeltaMismatch(`cell ${cell} not held`);
+  return ids;
+}
+
 /** Apply flat `player_id, increase` pairs to the `acks` Map in place. */
 export function applyAcks(acks, flat) {
   for (let i = 0; i < flat.length; i += 2) {

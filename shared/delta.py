@@ -16,6 +16,14 @@ empty parts left off):
 
 A keyframe is ``[tick, entities, acks]`` with ``entities`` as in ``spawns`` and ``acks`` as
 flat ``player_id, seq`` pairs with whole values.
+
+Under interest management (see ``shared.grid``) a client holds some cells of the world. Its
+state message is ``[tick, ack, drops, loads, updates]``: ``ack`` is its own last applied input
+(whole), ``drops`` the cells it no longer sees, ``loads`` ``[cell, entities]`` for cells it
+starts seeing (entities whole), ``updates`` one cell delta ``[cell, groups, spawns, removes]``
+(trailing empty parts left off) per held cell that changed. An entity that moves to another
+cell is removed from the old cell's delta and spawned in the new one's. Its keyframe is
+``[tick, loads, acks]``.
 """
 
 from __future__ import annotations
@@ -95,6 +103,42 @@ def apply(schema: EntitySchema, mirror: Mirror, groups: Sequence[Any],
         mirror[spawn[0]] = list(spawn[1:])
     for eid in removes:
         mirror.pop(eid, None)
+
+
+def cell_update(cell: int, groups: list[Any], spawns: list[list[Quantized]],
+                removes: list[int]) -> list[Any] | None:
+    """One cell's delta ``[cell, groups, spawns, removes]`` (trailing empty parts left off), or
+    None when nothing in the cell changed."""
+    update: list[Any] = [cell, groups, spawns, removes]
+    while len(update) > 1 and not update[-1]:
+        update.pop()
+    return update if len(update) > 1 else None
+
+
+def apply_cells(schema: EntitySchema, mirror: Mirror, cells: MutableMapping[int, set[int]],
+                drops: Sequence[int], loads: Sequence[Sequence[Any]],
+                updates: Sequence[Sequence[Any]]) -> None:
+    """Apply the cell parts of a state message to ``mirror`` and ``cells`` (cell -> the ids
+    in it) in place: drops, then every removal (an entity may move to a cell applied
+    earlier), then loads, then the changes and spawns. Raises like ``apply``."""
+    for cell in drops:
+        for eid in cells.pop(cell):
+            del mirror[eid]
+    for update in updates:
+        held = cells[update[0]]
+        for eid in update[3] if len(update) > 3 else ():
+            held.remove(eid)
+            del mirror[eid]
+    for cell, entities in loads:
+        if cell in cells:
+            raise KeyError(cell)
+        apply(schema, mirror, (), entities, ())
+        cells[cell] = {entity[0] for entity in entities}
+    for update in updates:
+        groups = update[1] if len(update) > 1 else ()
+        spawns = update[2] if len(update) > 2 else ()
+        apply(schema, mirror, groups, spawns, ())
+        cells[update[0]].update(spawn[0] for spawn in spawns)
 
 
 def diff_acks(before: Mapping[int, int], after: Mapping[int, int]) -> list[int]:
