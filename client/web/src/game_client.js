@@ -5,7 +5,7 @@
  */
 import { DEFAULTS, EVENTS } from "../../../shared/protocol.js";
 import { EntitySchema } from "../../../shared/schema.js";
-import { move } from "../../../shared/games/arena.js";
+import { RULES, move } from "../../../shared/games/arena.js";
 import { TickwireError } from "./errors.js";
 import { Interpolator } from "./interpolation.js";
 import { StateMirror } from "./mirror.js";
@@ -36,6 +36,7 @@ export class GameClient {
     this.connection = connection;
     this.room = null;
     this.playerId = null;
+    this.world = RULES.world; // side of the room's world (the welcome's `interest` says)
     this.mirror = null;
     this.interpolator = null;
     this.predictor = null;
@@ -142,9 +143,12 @@ export class GameClient {
     this.playerId = answer.player_id;
     this.#token = answer.token ?? null;
     this.#inputNames = answer.inputs.map(([name]) => name);
-    this.mirror = new StateMirror(new EntitySchema(answer.schema), this.playerId);
+    const world = (this.world = answer.interest?.world ?? RULES.world);
+    this.mirror = new StateMirror(new EntitySchema(answer.schema), this.playerId,
+      answer.interest !== undefined);
     this.interpolator = new Interpolator({ tickRate: this.room.tick_rate });
-    this.predictor = new Predictor(move, 1 / this.room.tick_rate);
+    this.predictor = new Predictor((x, y, dx, dy, dt) => move(x, y, dx, dy, dt, world),
+      1 / this.room.tick_rate);
     this.mirror.loadKeyframe(answer.keyframe);
     if (!resumed) this.#seq = 0;
     this.#seq = Math.max(this.#seq, this.mirror.ack); // the server ignores seqs it has seen

@@ -33,7 +33,7 @@ export class GameScreen {
     this.canvas = el("canvas", { className: "arena", id: "arena" });
     this.node = el("section", { className: "game" }, this.canvas);
     root.append(this.node);
-    this.renderer = new Renderer(this.canvas);
+    this.renderer = new Renderer(this.canvas, client.world);
     this.renderer.resize();
     this.hud = new Hud(this.node, actions);
     this.input = client.spectating ? null : new InputController(this.canvas);

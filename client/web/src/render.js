@@ -26,12 +26,13 @@ export function playerColor(id) {
   return `hsl(${50 + (spread * 290) / 360}, 85%, 62%)`;
 }
 
-/** Renders frames on `canvas`. */
+/** Renders frames on `canvas` of a square world of side `world`. */
 export class Renderer {
-  constructor(canvas) {
+  constructor(canvas, world = RULES.world) {
     this.canvas = canvas;
     this.context = canvas.getContext("2d");
-    this.camera = { x: RULES.world / 2, y: RULES.world / 2, scale: 1 };
+    this.world = world;
+    this.camera = { x: world / 2, y: world / 2, scale: 1 };
     this.width = 0;
     this.height = 0;
     this.ratio = 1;
@@ -89,12 +90,13 @@ export class Renderer {
       const halfW = this.width / scale / 2;
       const halfH = this.height / scale / 2;
       this.camera = {
-        x: followInside(me.x, halfW),
-        y: followInside(me.y, halfH),
+        x: followInside(me.x, halfW, this.world),
+        y: followInside(me.y, halfH, this.world),
         scale,
       };
     } else {
-      this.camera = { x: RULES.world / 2, y: RULES.world / 2, scale: (fit * 0.92) / RULES.world };
+      const world = this.world;
+      this.camera = { x: world / 2, y: world / 2, scale: (fit * 0.92) / world };
     }
   }
 
@@ -108,7 +110,7 @@ export class Renderer {
 
   #floor() {
     const g = this.context;
-    const world = RULES.world;
+    const world = this.world;
     g.fillStyle = COLORS.floor;
     g.fillRect(0, 0, world, world);
     g.beginPath();
@@ -244,7 +246,7 @@ export class Renderer {
     const size = MINIMAP;
     const left = this.width - size - 16;
     const top = this.height - size - 16;
-    const k = size / RULES.world;
+    const k = size / this.world;
     g.fillStyle = "rgba(8, 14, 28, 0.75)";
     g.fillRect(left, top, size, size);
     g.strokeStyle = "rgba(79, 209, 255, 0.5)";
@@ -270,11 +272,11 @@ export class Renderer {
   }
 }
 
-/** A camera coordinate that follows `target` but shows little beyond the world's edge. */
-function followInside(target, half) {
+/** A camera coordinate that follows `target` but shows little beyond the edge of `world`. */
+function followInside(target, half, world) {
   const margin = 60;
   const low = half - margin;
-  const high = RULES.world - half + margin;
-  if (low > high) return RULES.world / 2;
+  const high = world - half + margin;
+  if (low > high) return world / 2;
   return Math.min(high, Math.max(low, target));
 }
