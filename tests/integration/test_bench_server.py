@@ -1,5 +1,5 @@
-"""The benchmark's server, started as the harness starts it, serves the bench game; the
-plain server does not."""
+"""The benchmark's server, started as the harness starts it, serves the bench games (S4's
+large one with interest management); the plain server does not."""
 
 from __future__ import annotations
 
@@ -61,6 +61,20 @@ async def test_loadgen_quick_join_lands_in_one_running_bench_room(bench_clients)
     kinds = [entity["kind"] for entity in mirror.view().values()]
     assert kinds.count(RULES.kinds["ship"]) == 2
     assert kinds.count(RULES.kinds["drone"]) == SHAPE.npcs
+
+
+async def test_s4_quick_join_lands_in_a_large_room_that_sends_only_what_is_near(bench_clients):
+    first, second = bench_clients
+    s4 = SHAPES["S4"]
+    request = {"game": s4.game, "settings": {"npcs": s4.npcs}, "max_players": s4.players}
+    opened = await first.quick_join(**request)
+    joined = await second.quick_join(**request)
+    assert joined.room["id"] == opened.room["id"] and opened.room["started"]
+    await first.send_input(dx=1.0, dy=0.0, aim=0.0, fire=False)
+    mirror = await first.wait_until(lambda mirror: mirror.ack == 1 and mirror.me() is not None)
+    assert mirror.interest
+    drones = [e for e in mirror.view().values() if e["kind"] == RULES.kinds["drone"]]
+    assert 0 < len(drones) < s4.npcs / 2  # a 5 x 5 block of 16 x 16 cells, give or take
 
 
 async def test_the_plain_server_offers_no_bench_game(connect):
