@@ -155,3 +155,25 @@ async def test_each_cell_is_encoded_once_per_tick_not_once_per_client(tickwire, 
     ticks, encoded = room.tick - start, sync.encodes - encodes
     assert ticks >= 10 and encoded >= ticks  # drones wander: cells change every tick
     assert len(sends) == len(clients) * encoded  # every client got each one, encoded once
+
+
+async def test_a_dropped_player_resumes_its_view_and_ack(tickwire, connect):
+    room, (ann, bob) = await large_room(tickwire, connect, 2, npcs=300)
+    place(room, ann, 600, 600)
+    place(room, bob, 700, 600)
+    for _ in range(3):
+        seq = await bob.send_input(dx=1.0, dy=0.0, aim=0.0, fire=False)
+        await bob.wait_until(lambda m, seq=seq: m.ack == seq)
+    await bob.drop_connection()
+    place(room, bob, 3500, 3500)  # moved while away: the keyframe shows the new surroundings
+    resumed = await bob.reconnect()
+    assert resumed.player_id == bob.joined.player_id and bob.mirror.ack == 3
+    truth = record_truth(room)
+    seen = record_mirrors(bob)
+    await settled(room, ann, bob)
+    assert not sees(bob, ann) and not sees(ann, bob)
+    tick = max(tick for tick in seen if tick in truth)
+    cells = true_cells(truth[tick])
+    assert GRID.visible(GRID.cell_of(truth[tick][bob.joined.player_id]), set()) <= seen[tick].keys()
+    assert all(ids == cells.get(cell, set()) for cell, ids in seen[tick].items())
+    assert bob.resyncs == 0
