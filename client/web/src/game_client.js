@@ -81,9 +81,9 @@ export class GameClient {
     return this.#enter(EVENTS.join, { watch: ticket });
   }
 
-  /** Join the fullest public room with a free seat, or open one. */
-  quickPlay() {
-    return this.#enter(EVENTS.quick_join, { game: DEFAULTS.game, settings: {}, max_players: DEFAULTS.max_players });
+  /** Join the fullest public room of `game` with a free seat, or open one for `maxPlayers`. */
+  quickPlay(game = DEFAULTS.game, maxPlayers = DEFAULTS.max_players) {
+    return this.#enter(EVENTS.quick_join, { game, settings: {}, max_players: maxPlayers });
   }
 
   /** Leave the room; the seat is released at once. */
