@@ -11,7 +11,7 @@ encode that grows with entities.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import msgpack
@@ -19,7 +19,7 @@ import msgpack
 from server.interfaces import Dispatcher
 from server.roster import Member
 from shared.delta import cell_update, diff
-from shared.grid import Grid
+from shared.grid import Grid, Point
 from shared.protocol import EVENTS
 from shared.schema import EntitySchema, Snapshot
 
@@ -31,68 +31,63 @@ _NOTHING = _PACKER.pack([])
 class Viewer:
     """What one connection holds: the cells it was sent, and where it last looked from."""
 
-    center: int
-    cells: set[int] = field(default_factory=set)
+    center: Point
+    cells: frozenset[int] = frozenset()
 
 
 class CellSync:
     """The room's last broadcast state by cell, and each connection's view of it.
 
     ``encodes`` counts the cell deltas and cell keyframes encoded (tests check that it grows
-    with the cells sent, not with the connections that see them).
+    with the cells sent, not with the connections that see them). Only cells somebody holds
+    are diffed.
     """
 
     def __init__(self, schema: EntitySchema, grid: Grid) -> None:
         self.schema = schema
         self.grid = grid
         self.tick = 0
+        self.snapshot: Snapshot = {}
         self.cells: dict[int, Snapshot] = {}
-        self.where: dict[int, int] = {}  # entity id -> its cell
         self.acks: dict[int, int] = {}
         self.viewers: dict[str, Viewer] = {}
         self.encodes = 0
-        self._updates: dict[int, list[Any]] = {}
-        self._encoded_updates: dict[int, bytes] = {}
+        self._previous: dict[int, Snapshot] = {}
+        self._updates: dict[int, bytes | None] = {}
         self._loads: dict[int, list[Any]] = {}
         self._encoded_loads: dict[int, bytes] = {}
 
     def advance(self, tick: int, entities: Mapping[int, Any], acks: Mapping[int, int],
                 departed: list[int]) -> None:
-        """Snapshot ``entities`` cell by cell and work out each cell's delta for ``tick``
-        (encoded when a connection first needs it). ``departed`` needs no word here: every
+        """Snapshot ``entities`` cell by cell for ``tick``; each cell's delta is worked out
+        and encoded when a connection first needs it. ``departed`` needs no word here: every
         connection hears only its own ack."""
+        snapshot = self.schema.snapshot(entities)
         cells: dict[int, Snapshot] = {}
-        where: dict[int, int] = {}
         cell_of = self.grid.cell_of
-        for eid, values in self.schema.snapshot(entities).items():
-            cell = where[eid] = cell_of(values)
-            cells.setdefault(cell, {})[eid] = values
-        empty: Snapshot = {}
-        updates = {}
-        for cell in cells.keys() | self.cells.keys():
-            update = cell_update(cell, *diff(self.schema, self.cells.get(cell, empty),
-                                             cells.get(cell, empty)))
-            if update is not None:
-                updates[cell] = update
-        self.tick, self.cells, self.where, self.acks = tick, cells, where, dict(acks)
-        self._updates = updates
-        self._encoded_updates = {}
+        for eid, values in snapshot.items():
+            cells.setdefault(cell_of(values), {})[eid] = values
+        self._previous, self.cells = self.cells, cells
+        self.tick, self.snapshot, self.acks = tick, snapshot, dict(acks)
+        self._updates = {}
         self._loads = {}
         self._encoded_loads = {}
 
     def deliver(self, dispatcher: Dispatcher, room_id: str,
                 members: Mapping[str, Member]) -> int:
         """Send every connected member its state message for the last tick; the bytes sent.
-        A member that has no keyframe yet (its welcome is on the way) is skipped."""
-        if len(self.viewers) > len(members):
-            self.viewers = {sid: v for sid, v in self.viewers.items() if sid in members}
+        A member that has no keyframe yet (its welcome is on the way) is skipped, and the
+        views of connections that left are forgotten."""
+        viewers: dict[str, Viewer] = {}
         sent = 0
         for sid, member in members.items():
             viewer = self.viewers.get(sid)
             if viewer is not None:
+                viewers[sid] = viewer
                 player = member.player.id if member.player is not None else None
                 sent += dispatcher.send_encoded(sid, EVENTS.state,
                                                 self._message(viewer, player))
+        self.viewers = viewers
         return sent
 
     def keyframe_for(self, sid: str, player_id: int | None) -> list[Any]:
@@ -100,14 +95,15 @@ class CellSync:
         tick: ``[tick, loads, acks]``. Its next state messages follow on from it."""
         viewer = self.viewers.get(sid) or Viewer(self.grid.middle)
         self.viewers[sid] = viewer
-        viewer.cells = self.grid.visible(self._look(viewer, player_id), set())
+        viewer.cells = self.grid.visible(self._look(viewer, player_id), frozenset())
         acks = [player_id, self.acks.get(player_id, 0)] if player_id is not None else []
         return [self.tick, [self._load(cell) for cell in sorted(viewer.cells)], acks]
 
-    def _look(self, viewer: Viewer, player_id: int | None) -> int:
-        """The viewer's cell: that of its own entity, or where it last looked."""
-        if player_id is not None:
-            viewer.center = self.where.get(player_id, viewer.center)
+    def _look(self, viewer: Viewer, player_id: int | None) -> Point:
+        """Where the viewer looks from: its own entity, or where it last looked."""
+        own = self.snapshot.get(player_id) if player_id is not None else None
+        if own is not None:
+            viewer.center = self.grid.position(own)
         return viewer.center
 
     def _message(self, viewer: Viewer, player_id: int | None) -> bytes:
@@ -115,7 +111,8 @@ class CellSync:
         held = viewer.cells
         seen = self.grid.visible(self._look(viewer, player_id), held)
         loads = [self._encoded_load(cell) for cell in seen - held]
-        updates = [self._encoded_update(cell) for cell in seen & held if cell in self._updates]
+        updates = [update for cell in seen & held
+                   if (update := self._encoded_update(cell)) is not None]
         drops = held - seen
         viewer.cells = seen
         ack = self.acks.get(player_id, 0) if player_id is not None else 0
@@ -135,15 +132,24 @@ class CellSync:
         return load
 
     def _encoded_load(self, cell: int) -> bytes:
+        """A cell whole, encoded once per tick."""
         encoded = self._encoded_loads.get(cell)
         if encoded is None:
             encoded = self._encoded_loads[cell] = _PACKER.pack(self._load(cell))
             self.encodes += 1
         return encoded
 
-    def _encoded_update(self, cell: int) -> bytes:
-        encoded = self._encoded_updates.get(cell)
-        if encoded is None:
-            encoded = self._encoded_updates[cell] = _PACKER.pack(self._updates[cell])
-            self.encodes += 1
+    def _encoded_update(self, cell: int) -> bytes | None:
+        """A cell's delta since the last tick, encoded (None: nothing in it changed), built
+        once per tick."""
+        if cell in self._updates:
+            return self._updates[cell]
+        empty: Snapshot = {}
+        update = cell_update(cell, *diff(self.schema, self._previous.get(cell, empty),
+                                         self.cells.get(cell, empty)))
+        if update is None:
+            self._updates[cell] = None
+            return None
+        encoded = self._updates[cell] = _PACKER.pack(update)
+        self.encodes += 1
         return encoded

@@ -42,7 +42,7 @@ export function applyDelta(schema, entities, groups, spawns, removes) {
 /**
  * Apply the cell parts of a state message (interest management) to `entities` and `cells`
  * (a Map of cell -> Set of entity ids) in place, in apply_cells's order: drops, removals,
- * loads, then changes and spawns.
+ * loads, then changes (ids relative, as in shared/delta.py's relative_ids) and spawns.
  */
 export function applyCells(schema, entities, cells, drops, loads, updates) {
   for (const cell of drops) {
@@ -62,10 +62,35 @@ export function applyCells(schema, entities, cells, drops, loads, updates) {
   }
   for (const update of updates) {
     const spawns = update[2] ?? [];
-    applyDelta(schema, entities, update[1] ?? [], spawns, []);
+    applyDelta(schema, entities, absoluteIds(update[1] ?? []), spawns, []);
     const ids = held(cells, update[0]);
     for (const spawn of spawns) ids.add(spawn[0]);
   }
+}
+
+/** A copy of a cell delta's `groups` with its ids (each relative to the one before) whole. */
+function absoluteIds(groups) {
+  const absolute = groups.slice();
+  let position = 0;
+  let previous = 0;
+  while (position < absolute.length) {
+    const width = bitCount(absolute[position]) + 1;
+    const count = absolute[position + 1];
+    position += 2;
+    for (let n = 0; n < count; n++) {
+      previous += absolute[position];
+      absolute[position] = previous;
+      position += width;
+    }
+  }
+  return absolute;
+}
+
+/** Set bits of a field mask. */
+function bitCount(mask) {
+  let bits = 0;
+  for (let rest = mask; rest; rest >>>= 1) bits += rest & 1;
+  return bits;
 }
 
 /** The ids in a cell the mirror holds. */

@@ -23,7 +23,8 @@ state message is ``[tick, ack, drops, loads, updates]``: ``ack`` is its own last
 starts seeing (entities whole), ``updates`` one cell delta ``[cell, groups, spawns, removes]``
 (trailing empty parts left off) per held cell that changed. An entity that moves to another
 cell is removed from the old cell's delta and spawned in the new one's. Its keyframe is
-``[tick, loads, acks]``.
+``[tick, loads, acks]``. In a cell delta's ``groups`` each entity id is the difference to
+the id before it there (the first: to 0).
 """
 
 from __future__ import annotations
@@ -107,12 +108,42 @@ def apply(schema: EntitySchema, mirror: Mirror, groups: Sequence[Any],
 
 def cell_update(cell: int, groups: list[Any], spawns: list[list[Quantized]],
                 removes: list[int]) -> list[Any] | None:
-    """One cell's delta ``[cell, groups, spawns, removes]`` (trailing empty parts left off), or
-    None when nothing in the cell changed."""
-    update: list[Any] = [cell, groups, spawns, removes]
+    """One cell's delta ``[cell, groups, spawns, removes]`` (trailing empty parts left off,
+    ids in ``groups`` relative, see ``relative_ids``), or None when nothing in the cell
+    changed. Takes ``groups`` over."""
+    update: list[Any] = [cell, relative_ids(groups), spawns, removes]
     while len(update) > 1 and not update[-1]:
         update.pop()
     return update if len(update) > 1 else None
+
+
+def relative_ids(groups: list[Any]) -> list[Any]:
+    """``groups`` (in place) with each entity id replaced by its difference to the id before
+    it in ``groups`` (the first: to 0): ids of a cell are near each other, so most take one
+    byte."""
+    position, previous = 0, 0
+    while position < len(groups):
+        width, count = groups[position].bit_count() + 1, groups[position + 1]
+        position += 2
+        for _ in range(count):
+            eid = groups[position]
+            groups[position] = eid - previous
+            previous = eid
+            position += width
+    return groups
+
+
+def absolute_ids(groups: Sequence[Any]) -> list[Any]:
+    """A copy of ``groups`` with the ids ``relative_ids`` made relative whole again."""
+    absolute = list(groups)
+    position, previous = 0, 0
+    while position < len(absolute):
+        width, count = absolute[position].bit_count() + 1, absolute[position + 1]
+        position += 2
+        for _ in range(count):
+            previous = absolute[position] = previous + absolute[position]
+            position += width
+    return absolute
 
 
 def apply_cells(schema: EntitySchema, mirror: Mirror, cells: MutableMapping[int, set[int]],
@@ -135,7 +166,7 @@ def apply_cells(schema: EntitySchema, mirror: Mirror, cells: MutableMapping[int,
         apply(schema, mirror, (), entities, ())
         cells[cell] = {entity[0] for entity in entities}
     for update in updates:
-        groups = update[1] if len(update) > 1 else ()
+        groups = absolute_ids(update[1]) if len(update) > 1 else []
         spawns = update[2] if len(update) > 2 else ()
         apply(schema, mirror, groups, spawns, ())
         cells[update[0]].update(spawn[0] for spawn in spawns)

@@ -3,19 +3,22 @@ sees.
 
 A cell is named by one integer, ``row * columns + column``. Entities are placed by their
 quantized position fields, so the server and a test holding the same wire values agree on the
-cell. A viewer sees every cell within ``view`` cells (Chebyshev distance) of the cell its own
-entity is in, and keeps a cell it already holds until it is more than ``view + 1`` away, so
-moving back and forth over a cell border does not reload a row of cells each time.
+cell. A viewer sees every cell within ``view`` cells (Chebyshev distance) of the cell it is
+in, and keeps a cell it already holds while it is within ``view * cell + slack`` units of it,
+so a ship moving back and forth over a cell border does not reload a row of cells each time.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
 from shared.schema import Quantized
+
+Point = tuple[int, int]  # a position in wire units (quantized x, y)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +28,7 @@ class Grid:
     :param world: side of the world, in world units (positions run from 0 to ``world``).
     :param cell: side of a cell, in world units.
     :param view: cells seen in each direction around the viewer's cell.
+    :param slack: how far past the view a viewer may go before a held cell is dropped.
     :param step: the position fields' quantization step (wire value times step = units).
     :param x_field: index of the x position in an entity's wire values.
     :param y_field: index of the y position.
@@ -33,6 +37,7 @@ class Grid:
     world: float
     cell: float
     view: int
+    slack: float
     step: float
     x_field: int = 0
     y_field: int = 1
@@ -43,37 +48,56 @@ class Grid:
         return math.ceil(self.world / self.cell)
 
     @property
-    def middle(self) -> int:
-        """The cell at the world's centre: where a viewer without an entity looks."""
-        half = self.columns // 2
-        return half * self.columns + half
+    def middle(self) -> Point:
+        """The world's centre, where a viewer without an entity looks."""
+        half = round(self.world / self.step / 2)
+        return half, half
+
+    def position(self, values: Sequence[Quantized]) -> Point:
+        """An entity's position from its wire values."""
+        return cast(int, values[self.x_field]), cast(int, values[self.y_field])
 
     def cell_of(self, values: Sequence[Quantized]) -> int:
-        """The cell holding an entity with these wire values (outside the world: the nearest
-        edge cell)."""
+        """The cell holding an entity with these wire values."""
+        return self.cell_at(self.position(values))
+
+    def cell_at(self, point: Point) -> int:
+        """The cell holding ``point`` (outside the world: the nearest edge cell)."""
         columns, span = self.columns, self.cell / self.step
-        x, y = cast(int, values[self.x_field]), cast(int, values[self.y_field])
-        column = min(max(int(x // span), 0), columns - 1)
-        row = min(max(int(y // span), 0), columns - 1)
+        column = min(max(int(point[0] // span), 0), columns - 1)
+        row = min(max(int(point[1] // span), 0), columns - 1)
         return row * columns + column
 
-    def distance(self, a: int, b: int) -> int:
-        """Chebyshev distance between two cells, in cells."""
-        columns = self.columns
-        return max(abs(a % columns - b % columns), abs(a // columns - b // columns))
+    def gap(self, point: Point, cell: int) -> float:
+        """Chebyshev distance from ``point`` to the nearest point of ``cell``, in wire
+        units (0 inside it)."""
+        span = self.cell / self.step
+        row, column = divmod(cell, self.columns)
+        dx = max(column * span - point[0], 0, point[0] - (column + 1) * span)
+        dy = max(row * span - point[1], 0, point[1] - (row + 1) * span)
+        return max(dx, dy)
 
-    def visible(self, center: int, held: set[int]) -> set[int]:
-        """The cells a viewer in cell ``center`` sees, given the cells ``held`` it has now."""
-        columns, view = self.columns, self.view
-        row, column = divmod(center, columns)
-        seen = {
-            r * columns + c
-            for r in range(max(row - view, 0), min(row + view, columns - 1) + 1)
-            for c in range(max(column - view, 0), min(column + view, columns - 1) + 1)
-        }
-        seen.update(cell for cell in held if self.distance(center, cell) <= view + 1)
-        return seen
+    def visible(self, point: Point, held: frozenset[int]) -> frozenset[int]:
+        """The cells a viewer at ``point`` sees, given the cells ``held`` it has now."""
+        seen = _block(self, self.cell_at(point))
+        kept = held - seen
+        if not kept:
+            return seen
+        reach = (self.view * self.cell + self.slack) / self.step
+        return seen | {cell for cell in kept if self.gap(point, cell) <= reach}
 
     def describe(self) -> dict[str, Any]:
-        """What the welcome tells clients (``interest``): ``{world, cell, view}``."""
-        return {"world": self.world, "cell": self.cell, "view": self.view}
+        """What the welcome tells clients (``interest``): ``{world, cell, view, slack}``."""
+        return {"world": self.world, "cell": self.cell, "view": self.view, "slack": self.slack}
+
+
+@functools.cache
+def _block(grid: Grid, center: int) -> frozenset[int]:
+    """The cells within ``grid.view`` cells of ``center`` (computed once per grid and cell)."""
+    columns, view = grid.columns, grid.view
+    row, column = divmod(center, columns)
+    return frozenset(
+        r * columns + c
+        for r in range(max(row - view, 0), min(row + view, columns - 1) + 1)
+        for c in range(max(column - view, 0), min(column + view, columns - 1) + 1)
+    )

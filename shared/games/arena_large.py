@@ -23,6 +23,7 @@ class LargeArenaRules:
     :param npcs: drones by default, and at most.
     :param cell: side of an interest cell.
     :param view_cells: cells a client sees in each direction around its ship's cell.
+    :param slack: units past its view a ship may go before it drops a cell it holds.
     """
 
     world: float
@@ -30,7 +31,8 @@ class LargeArenaRules:
     npcs: int
     cell: float
     view_cells: int
+    slack: float
 
 
 LARGE = LargeArenaRules(**json.loads(Path(__file__).with_name("arena_large.json").read_text()))
-GRID = Grid(LARGE.world, LARGE.cell, LARGE.view_cells, RULES.position_step)
+GRID = Grid(LARGE.world, LARGE.cell, LARGE.view_cells, LARGE.slack, RULES.position_step)

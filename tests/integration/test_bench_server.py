@@ -74,7 +74,7 @@ async def test_s4_quick_join_lands_in_a_large_room_that_sends_only_what_is_near(
     mirror = await first.wait_until(lambda mirror: mirror.ack == 1 and mirror.me() is not None)
     assert mirror.interest
     drones = [e for e in mirror.view().values() if e["kind"] == RULES.kinds["drone"]]
-    assert 0 < len(drones) < s4.npcs / 2  # a 5 x 5 block of 16 x 16 cells, give or take
+    assert 0 < len(drones) < s4.npcs / 2  # a 3 x 3 block of 10 x 10 cells, give or take
 
 
 async def test_the_plain_server_offers_no_bench_game(connect):

@@ -111,21 +111,22 @@ async def test_entities_crossing_cells_never_duplicate_nor_ghost(tickwire, conne
     mirrors = [record_mirrors(client) for client in clients]
     watcher, walker, far = clients
     place(room, watcher, 2000, 2000)
-    place(room, walker, 1740, 2000)  # a cell border at 1750, two more at 2000 and 2250
+    place(room, walker, 1580, 2000)  # out of the watcher's view, by cell borders at 1600, 2000
     place(room, far, 200, 3800)
     await settled(room, *clients)
-    for _ in range(50):  # 50 inputs x 7.5 units: three borders crossed, the view changes
+    assert not sees(watcher, walker)
+    for _ in range(80):  # 80 inputs x 7.5 units: into the watcher's view, across its cell
         await walker.send_input(dx=1.0, dy=0.0, aim=0.0, fire=False)
         await asyncio.sleep(0.05)
-    await walker.wait_until(lambda m: m.ack == 50)
+    await walker.wait_until(lambda m: m.ack == 80)
     await settled(room, *clients)
     for client, seen in zip(clients, mirrors, strict=True):
         compared = [tick for tick in seen if tick in truth]
-        assert len(compared) >= 40
+        assert len(compared) >= 60
         me = client.joined.player_id
         for tick in compared:
             cells = true_cells(truth[tick])
-            assert GRID.visible(GRID.cell_of(truth[tick][me]), set()) <= seen[tick].keys()
+            assert GRID.visible(GRID.position(truth[tick][me]), frozenset()) <= seen[tick].keys()
             for cell, ids in seen[tick].items():
                 assert ids == cells.get(cell, set()), f"tick {tick}, cell {cell}"
         assert client.resyncs == 0
@@ -145,9 +146,11 @@ async def test_each_cell_is_encoded_once_per_tick_not_once_per_client(tickwire, 
     sends: list[int] = []
     encode_update = sync._encoded_update
 
-    def counting(cell: int) -> bytes:
-        sends.append(cell)
-        return encode_update(cell)
+    def counting(cell: int) -> bytes | None:
+        update = encode_update(cell)
+        if update is not None:
+            sends.append(cell)
+        return update
 
     sync._encoded_update = counting
     start, encodes = room.tick, sync.encodes
@@ -174,6 +177,7 @@ async def test_a_dropped_player_resumes_its_view_and_ack(tickwire, connect):
     assert not sees(bob, ann) and not sees(ann, bob)
     tick = max(tick for tick in seen if tick in truth)
     cells = true_cells(truth[tick])
-    assert GRID.visible(GRID.cell_of(truth[tick][bob.joined.player_id]), set()) <= seen[tick].keys()
+    here = GRID.position(truth[tick][bob.joined.player_id])
+    assert GRID.visible(here, frozenset()) <= seen[tick].keys()
     assert all(ids == cells.get(cell, set()) for cell, ids in seen[tick].items())
     assert bob.resyncs == 0

@@ -97,7 +97,7 @@ class _Capture:
 
 def test_js_mirror_follows_python_cells(run_script):
     rng = random.Random(11)
-    schema, grid = Arena.entity_schema, Grid(world=1000, cell=100, view=1, step=0.25)
+    schema, grid = Arena.entity_schema, Grid(world=1000, cell=100, view=1, slack=20, step=0.25)
     world = {eid: _entity(rng) for eid in range(1, 60)}
     sync, capture = CellSync(schema, grid), _Capture()
     seat = type("Seat", (), {"player": type("P", (), {"id": 1})()})()

@@ -12,11 +12,12 @@ from hypothesis import strategies as st
 from client.mirror import StateMirror
 from server.games.arena import Arena
 from server.interest import CellSync
+from shared.delta import absolute_ids, relative_ids
 from shared.grid import Grid
 from shared.schema import Quantized
 
 SCHEMA = Arena.entity_schema
-GRID = Grid(world=1000, cell=100, view=1, step=0.25)  # 10 x 10 cells, a 3 x 3 view
+GRID = Grid(world=1000, cell=100, view=1, slack=20, step=0.25)  # 10 x 10 cells, 3 x 3 seen
 SPAN = 4000  # the world's side in wire units
 
 
@@ -49,8 +50,8 @@ class Seat:
 def seen(world: dict[int, tuple[Quantized, ...]], mirror: StateMirror, viewer: int | None
          ) -> None:
     """Assert ``mirror`` holds exactly the true entities of the cells it holds, sees every
-    cell within the view, holds none beyond the hysteresis ring, and no entity twice."""
-    center = GRID.cell_of(world[viewer]) if viewer in world else None
+    cell within the view, holds none beyond the view and its slack, and no entity twice."""
+    center = GRID.position(world[viewer]) if viewer in world else None
     by_cell: dict[int, set[int]] = {}
     for eid, values in world.items():
         by_cell.setdefault(GRID.cell_of(values), set()).add(eid)
@@ -60,19 +61,23 @@ def seen(world: dict[int, tuple[Quantized, ...]], mirror: StateMirror, viewer: i
     assert {eid: tuple(v) for eid, v in mirror.entities.items()} == {
         eid: world[eid] for eid in mirror.entities}
     if center is not None:
-        assert GRID.visible(center, set()) <= mirror.cells.keys()
-        assert all(GRID.distance(center, cell) <= GRID.view + 1 for cell in mirror.cells)
+        assert GRID.visible(center, frozenset()) <= mirror.cells.keys()
+        reach = (GRID.view * GRID.cell + GRID.slack) / GRID.step
+        assert all(GRID.gap(center, cell) <= reach for cell in mirror.cells)
 
 
 def test_the_grid_names_cells_and_views():
-    assert GRID.columns == 10
+    assert GRID.columns == 10 and GRID.middle == (2000, 2000)
     assert GRID.cell_of((0, 0)) == 0
     assert GRID.cell_of((399, 400)) == 10  # x 99.75, y 100
     assert GRID.cell_of((SPAN, SPAN)) == 99  # the far edge belongs to the last cell
-    assert GRID.visible(0, set()) == {0, 1, 10, 11}
-    assert GRID.visible(55, set()) == {44, 45, 46, 54, 55, 56, 64, 65, 66}
-    assert 33 in GRID.visible(55, {33, 22})  # two cells away: kept
-    assert 22 not in GRID.visible(55, {33, 22})  # three: dropped
+    assert GRID.visible((0, 0), frozenset()) == {0, 1, 10, 11}
+    assert GRID.visible((2200, 2200), frozenset()) == {44, 45, 46, 54, 55, 56, 64, 65, 66}
+    # just over the border into cell 56 (x 600.25): cell 54 (x 400-500) is 100.25 away,
+    # within the view (100) and slack (20), so held stays; past 620 it goes
+    assert 54 in GRID.visible((2401, 2200), frozenset({54}))
+    assert 54 not in GRID.visible((2401, 2200), frozenset())
+    assert 54 not in GRID.visible((2481, 2200), frozenset({54}))
 
 
 position = st.tuples(st.integers(0, 999), st.integers(0, 999))
@@ -127,3 +132,10 @@ def test_each_cell_is_encoded_once_per_tick_however_many_see_it():
         assert sync.encodes - before == 1  # one changed cell, thirty viewers
     assert all(len(sent) == 10 and all(message[4] for message in sent)
                for sent in capture.sent.values())
+
+
+def test_cell_deltas_carry_ids_relative_to_the_one_before():
+    groups = [3, 2, 130, 1, 2, 131, -1, 0, 1, 1, 129, 5]  # x and y of 130, 131; x of 129
+    relative = relative_ids(list(groups))
+    assert relative == [3, 2, 130, 1, 2, 1, -1, 0, 1, 1, -2, 5]
+    assert absolute_ids(relative) == groups
