@@ -53,6 +53,7 @@ class CellSync:
         self.viewers: dict[str, Viewer] = {}
         self.encodes = 0
         self._previous: dict[int, Snapshot] = {}
+        self._head = b""  # the start of every state message of this tick
         self._updates: dict[int, bytes | None] = {}
         self._loads: dict[int, list[Any]] = {}
         self._encoded_loads: dict[int, bytes] = {}
@@ -63,12 +64,9 @@ class CellSync:
         and encoded when a connection first needs it. ``departed`` needs no word here: every
         connection hears only its own ack."""
         snapshot = self.schema.snapshot(entities)
-        cells: dict[int, Snapshot] = {}
-        cell_of = self.grid.cell_of
-        for eid, values in snapshot.items():
-            cells.setdefault(cell_of(values), {})[eid] = values
-        self._previous, self.cells = self.cells, cells
+        self._previous, self.cells = self.cells, self.grid.partition(snapshot)
         self.tick, self.snapshot, self.acks = tick, snapshot, dict(acks)
+        self._head = _PACKER.pack_array_header(5) + _PACKER.pack(tick)
         self._updates = {}
         self._loads = {}
         self._encoded_loads = {}
@@ -109,19 +107,28 @@ class CellSync:
     def _message(self, viewer: Viewer, player_id: int | None) -> bytes:
         """``[tick, ack, drops, loads, updates]`` for one viewer, spliced from encoded cells."""
         held = viewer.cells
-        seen = self.grid.visible(self._look(viewer, player_id), held)
-        loads = [self._encoded_load(cell) for cell in seen - held]
-        updates = [update for cell in seen & held
-                   if (update := self._encoded_update(cell)) is not None]
-        drops = held - seen
-        viewer.cells = seen
-        ack = self.acks.get(player_id, 0) if player_id is not None else 0
+        seen = viewer.cells = self.grid.visible(self._look(viewer, player_id), held)
+        ack = _PACKER.pack(self.acks.get(player_id, 0) if player_id is not None else 0)
+        if seen is held:  # the usual tick: the same cells as before
+            updates = self._changes(held)
+            return b"".join((self._head, ack, _NOTHING, _NOTHING,
+                             _PACKER.pack_array_header(len(updates)), *updates))
+        drops, loads, updates = held - seen, seen - held, self._changes(seen & held)
         return b"".join((
-            _PACKER.pack_array_header(5), _PACKER.pack(self.tick), _PACKER.pack(ack),
-            _PACKER.pack(sorted(drops)) if drops else _NOTHING,
-            _PACKER.pack_array_header(len(loads)), *loads,
+            self._head, ack, _PACKER.pack(sorted(drops)) if drops else _NOTHING,
+            _PACKER.pack_array_header(len(loads)), *map(self._encoded_load, loads),
             _PACKER.pack_array_header(len(updates)), *updates,
         ))
+
+    def _changes(self, cells: frozenset[int]) -> list[bytes]:
+        """The encoded deltas of those of ``cells`` that changed."""
+        known, encode = self._updates, self._encoded_update
+        changes = []
+        for cell in cells:
+            update = known[cell] if cell in known else encode(cell)
+            if update is not None:
+                changes.append(update)
+        return changes
 
     def _load(self, cell: int) -> list[Any]:
         """A cell whole, ``[cell, entities]``, built once per tick."""

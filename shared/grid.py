@@ -10,13 +10,12 @@ so a ship moving back and forth over a cell border does not reload a row of cell
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
-from shared.schema import Quantized
+from shared.schema import Quantized, Snapshot
 
 Point = tuple[int, int]  # a position in wire units (quantized x, y)
 
@@ -41,6 +40,9 @@ class Grid:
     step: float
     x_field: int = 0
     y_field: int = 1
+    # the cells around each cell, as computed (a cache: not part of the grid's identity)
+    _blocks: dict[int, frozenset[int]] = field(default_factory=dict, init=False,
+                                               compare=False, hash=False, repr=False)
 
     @property
     def columns(self) -> int:
@@ -57,16 +59,31 @@ class Grid:
         """An entity's position from its wire values."""
         return cast(int, values[self.x_field]), cast(int, values[self.y_field])
 
-    def cell_of(self, values: Sequence[Quantized]) -> int:
-        """The cell holding an entity with these wire values."""
-        return self.cell_at(self.position(values))
-
     def cell_at(self, point: Point) -> int:
         """The cell holding ``point`` (outside the world: the nearest edge cell)."""
         columns, span = self.columns, self.cell / self.step
         column = min(max(int(point[0] // span), 0), columns - 1)
         row = min(max(int(point[1] // span), 0), columns - 1)
         return row * columns + column
+
+    def partition(self, snapshot: Snapshot) -> dict[int, Snapshot]:
+        """``snapshot`` split by cell: cell -> {entity id: values}. ``cell_at``'s arithmetic,
+        inlined: this runs for every entity every tick."""
+        xi, yi = self.x_field, self.y_field
+        columns, span = self.columns, self.cell / self.step
+        last = columns - 1
+        cells: dict[int, Snapshot] = {}
+        for eid, values in snapshot.items():
+            column, row = int(cast(int, values[xi]) // span), int(cast(int, values[yi]) // span)
+            if not (0 <= column <= last and 0 <= row <= last):
+                column, row = min(max(column, 0), last), min(max(row, 0), last)
+            cell = row * columns + column
+            group = cells.get(cell)
+            if group is None:
+                cells[cell] = {eid: values}
+            else:
+                group[eid] = values
+        return cells
 
     def gap(self, point: Point, cell: int) -> float:
         """Chebyshev distance from ``point`` to the nearest point of ``cell``, in wire
@@ -79,25 +96,27 @@ class Grid:
 
     def visible(self, point: Point, held: frozenset[int]) -> frozenset[int]:
         """The cells a viewer at ``point`` sees, given the cells ``held`` it has now."""
-        seen = _block(self, self.cell_at(point))
+        center = self.cell_at(point)
+        seen = self._blocks.get(center)
+        if seen is None:
+            seen = self._blocks[center] = self._block(center)
         kept = held - seen
         if not kept:
             return seen
         reach = (self.view * self.cell + self.slack) / self.step
         return seen | {cell for cell in kept if self.gap(point, cell) <= reach}
 
+    def _block(self, center: int) -> frozenset[int]:
+        """The cells within ``view`` cells of ``center``."""
+        columns, view = self.columns, self.view
+        row, column = divmod(center, columns)
+        return frozenset(
+            r * columns + c
+            for r in range(max(row - view, 0), min(row + view, columns - 1) + 1)
+            for c in range(max(column - view, 0), min(column + view, columns - 1) + 1)
+        )
+
     def describe(self) -> dict[str, Any]:
         """What the welcome tells clients (``interest``): ``{world, cell, view, slack}``."""
         return {"world": self.world, "cell": self.cell, "view": self.view, "slack": self.slack}
 
-
-@functools.cache
-def _block(grid: Grid, center: int) -> frozenset[int]:
-    """The cells within ``grid.view`` cells of ``center`` (computed once per grid and cell)."""
-    columns, view = grid.columns, grid.view
-    row, column = divmod(center, columns)
-    return frozenset(
-        r * columns + c
-        for r in range(max(row - view, 0), min(row + view, columns - 1) + 1)
-        for c in range(max(column - view, 0), min(column + view, columns - 1) + 1)
-    )

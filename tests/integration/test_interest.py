@@ -48,7 +48,7 @@ def true_cells(world: dict[int, tuple[Quantized, ...]]) -> dict[int, set[int]]:
     """Cell -> ids of the true world."""
     cells: dict[int, set[int]] = {}
     for eid, values in world.items():
-        cells.setdefault(GRID.cell_of(values), set()).add(eid)
+        cells.setdefault(GRID.cell_at(GRID.position(values)), set()).add(eid)
     return cells
 
 
@@ -143,21 +143,20 @@ async def test_each_cell_is_encoded_once_per_tick_not_once_per_client(tickwire, 
     await settled(room, *clients)
     sync = room.sync
     assert isinstance(sync, CellSync)
-    sends: list[int] = []
-    encode_update = sync._encoded_update
+    sent: list[int] = []  # cell deltas put in each message
+    changes = sync._changes
 
-    def counting(cell: int) -> bytes | None:
-        update = encode_update(cell)
-        if update is not None:
-            sends.append(cell)
-        return update
+    def counting(cells: frozenset[int]) -> list[bytes]:
+        updates = changes(cells)
+        sent.append(len(updates))
+        return updates
 
-    sync._encoded_update = counting
+    sync._changes = counting
     start, encodes = room.tick, sync.encodes
     await asyncio.sleep(1.0)
     ticks, encoded = room.tick - start, sync.encodes - encodes
     assert ticks >= 10 and encoded >= ticks  # drones wander: cells change every tick
-    assert len(sends) == len(clients) * encoded  # every client got each one, encoded once
+    assert sum(sent) == len(clients) * encoded  # every client got each one, encoded once
 
 
 async def test_a_dropped_player_resumes_its_view_and_ack(tickwire, connect):

@@ -54,7 +54,7 @@ def seen(world: dict[int, tuple[Quantized, ...]], mirror: StateMirror, viewer: i
     center = GRID.position(world[viewer]) if viewer in world else None
     by_cell: dict[int, set[int]] = {}
     for eid, values in world.items():
-        by_cell.setdefault(GRID.cell_of(values), set()).add(eid)
+        by_cell.setdefault(GRID.cell_at(GRID.position(values)), set()).add(eid)
     for cell, ids in mirror.cells.items():
         assert ids == by_cell.get(cell, set()), f"cell {cell}"
     assert sum(len(ids) for ids in mirror.cells.values()) == len(mirror.entities)
@@ -68,9 +68,14 @@ def seen(world: dict[int, tuple[Quantized, ...]], mirror: StateMirror, viewer: i
 
 def test_the_grid_names_cells_and_views():
     assert GRID.columns == 10 and GRID.middle == (2000, 2000)
-    assert GRID.cell_of((0, 0)) == 0
-    assert GRID.cell_of((399, 400)) == 10  # x 99.75, y 100
-    assert GRID.cell_of((SPAN, SPAN)) == 99  # the far edge belongs to the last cell
+    assert GRID.cell_at((0, 0)) == 0
+    assert GRID.cell_at((399, 400)) == 10  # x 99.75, y 100
+    assert GRID.cell_at((SPAN, SPAN)) == 99  # the far edge belongs to the last cell
+    assert GRID.cell_at((-5, SPAN + 9)) == 90  # outside: the nearest edge cell
+    points = {1: (0, 0), 2: (399, 400), 3: (SPAN, SPAN), 4: (-5, SPAN + 9), 5: (401, 3)}
+    assert GRID.partition(points) == {0: {1: (0, 0)}, 10: {2: (399, 400)},
+                                      99: {3: (SPAN, SPAN)}, 90: {4: (-5, SPAN + 9)},
+                                      1: {5: (401, 3)}}
     assert GRID.visible((0, 0), frozenset()) == {0, 1, 10, 11}
     assert GRID.visible((2200, 2200), frozenset()) == {44, 45, 46, 54, 55, 56, 64, 65, 66}
     # just over the border into cell 56 (x 600.25): cell 54 (x 400-500) is 100.25 away,
