@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from server.games.base import Game, GameResult, Player
+from server.games.targets import Targets
 from shared.games.arena import RULES, clamp, move, snap
 from shared.schema import (
     EntitySchema,
@@ -38,6 +39,7 @@ from shared.schema import (
 SHIP, DRONE, BULLET = RULES.kinds["ship"], RULES.kinds["drone"], RULES.kinds["bullet"]
 MOVE_BUDGET = 3  # moves a ship may bank, to absorb input jitter
 BULLETS_IN_FLIGHT = math.ceil(RULES.bullet_life / RULES.fire_cooldown)  # per ship, at most
+HIT_REACH = max(RULES.player_radius, RULES.npc_radius)  # farthest a bullet hits from
 
 
 class Body:
@@ -261,8 +263,8 @@ class Arena(Game):
                 self._walk(body, distance)
 
     def _step_bullets(self, dt: float) -> None:
-        targets = [(eid, body) for eid, body in self.entities.items()
-                   if body.kind != BULLET and body.hp > 0]
+        targets = Targets([(eid, body) for eid, body in self.entities.items()
+                           if body.kind != BULLET and body.hp > 0], HIT_REACH)
         spent = []
         for eid, bullet in self.entities.items():
             if bullet.kind != BULLET:
@@ -274,7 +276,7 @@ class Arena(Game):
                                         0 <= bullet.y <= self.world):
                 spent.append(eid)
                 continue
-            for target_id, target in targets:
+            for target_id, target in targets.near(bullet.x, bullet.y):
                 radius = RULES.player_radius if target.kind == SHIP else RULES.npc_radius
                 if target_id != bullet.owner and target.hp > 0 and (
                     (target.x - bullet.x) ** 2 + (target.y - bullet.y) ** 2 <= radius * radius
