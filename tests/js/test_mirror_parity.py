@@ -6,12 +6,14 @@ the same entities and acks as the Python one."""
 from __future__ import annotations
 
 import random
+from types import SimpleNamespace
 from typing import Any
 
 import msgpack
 
 from client.mirror import StateMirror
 from server.games.arena import Arena
+from server.games.base import Player
 from server.interest import CellSync
 from shared.delta import diff, diff_acks, keyframe_message, state_message
 from shared.grid import Grid
@@ -100,7 +102,7 @@ def test_js_mirror_follows_python_cells(run_script):
     schema, grid = Arena.entity_schema, Grid(world=1000, cell=100, view=1, slack=20, step=0.25)
     world = {eid: _entity(rng) for eid in range(1, 60)}
     sync, capture = CellSync(schema, grid), _Capture()
-    seat = type("Seat", (), {"player": type("P", (), {"id": 1})()})()
+    seat = SimpleNamespace(player=Player(1, "me"))
     sync.advance(1, {eid: _Body(v) for eid, v in world.items()}, {1: 0}, [])
     keyframe = sync.keyframe_for("me", 1)
     python = StateMirror(schema, 1, interest=True)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from client.mirror import StateMirror
 from server.games.arena import Arena
+from server.games.base import Player
 from server.interest import CellSync
 from shared.delta import absolute_ids, relative_ids
 from shared.grid import Grid
@@ -44,7 +45,7 @@ class Seat:
     """A roster member as ``CellSync.deliver`` reads it."""
 
     def __init__(self, player_id: int | None) -> None:
-        self.player = None if player_id is None else type("P", (), {"id": player_id})()
+        self.player = None if player_id is None else Player(player_id, f"p{player_id}")
 
 
 def seen(world: dict[int, tuple[Quantized, ...]], mirror: StateMirror, viewer: int | None
