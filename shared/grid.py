@@ -25,7 +25,7 @@ class Grid:
     """A square world of ``world`` units cut into cells of ``cell`` units.
 
     :param world: side of the world, in world units (positions run from 0 to ``world``).
-    :param cell: side of a cell, in world units.
+    :param cell: side of a cell, in world units: a whole number of ``step``.
     :param view: cells seen in each direction around the viewer's cell.
     :param slack: how far past the view a viewer may go before a held cell is dropped.
     :param step: the position fields' quantization step (wire value times step = units).
@@ -44,6 +44,15 @@ class Grid:
     _blocks: dict[int, frozenset[int]] = field(default_factory=dict, init=False,
                                                compare=False, hash=False, repr=False)
 
+    def __post_init__(self) -> None:
+        if not (self.cell / self.step).is_integer():
+            raise ValueError("a cell must be a whole number of position steps")
+
+    @property
+    def span(self) -> int:
+        """Side of a cell in wire units."""
+        return int(self.cell / self.step)
+
     @property
     def columns(self) -> int:
         """Cells along one side."""
@@ -61,20 +70,21 @@ class Grid:
 
     def cell_at(self, point: Point) -> int:
         """The cell holding ``point`` (outside the world: the nearest edge cell)."""
-        columns, span = self.columns, self.cell / self.step
-        column = min(max(int(point[0] // span), 0), columns - 1)
-        row = min(max(int(point[1] // span), 0), columns - 1)
+        columns, span = self.columns, self.span
+        column = min(max(point[0] // span, 0), columns - 1)
+        row = min(max(point[1] // span, 0), columns - 1)
         return row * columns + column
 
     def partition(self, snapshot: Snapshot) -> dict[int, Snapshot]:
         """``snapshot`` split by cell: cell -> {entity id: values}. ``cell_at``'s arithmetic,
         inlined: this runs for every entity every tick."""
         xi, yi = self.x_field, self.y_field
-        columns, span = self.columns, self.cell / self.step
+        columns, span = self.columns, self.span
         last = columns - 1
         cells: dict[int, Snapshot] = {}
+        values: Any  # wire values whose position fields are integers
         for eid, values in snapshot.items():
-            column, row = int(cast(int, values[xi]) // span), int(cast(int, values[yi]) // span)
+            column, row = values[xi] // span, values[yi] // span
             if not (0 <= column <= last and 0 <= row <= last):
                 column, row = min(max(column, 0), last), min(max(row, 0), last)
             cell = row * columns + column
@@ -88,7 +98,7 @@ class Grid:
     def gap(self, point: Point, cell: int) -> float:
         """Chebyshev distance from ``point`` to the nearest point of ``cell``, in wire
         units (0 inside it)."""
-        span = self.cell / self.step
+        span = self.span
         row, column = divmod(cell, self.columns)
         dx = max(column * span - point[0], 0, point[0] - (column + 1) * span)
         dy = max(row * span - point[1], 0, point[1] - (row + 1) * span)
