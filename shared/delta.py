@@ -123,7 +123,7 @@ def relative_ids(groups: list[Any]) -> list[Any]:
     byte."""
     position, previous = 0, 0
     while position < len(groups):
-        width, count = groups[position].bit_count() + 1, groups[position + 1]
+        width, count = int.bit_count(groups[position]) + 1, groups[position + 1]
         position += 2
         for _ in range(count):
             eid = groups[position]
@@ -138,7 +138,7 @@ def absolute_ids(groups: Sequence[Any]) -> list[Any]:
     absolute = list(groups)
     position, previous = 0, 0
     while position < len(absolute):
-        width, count = absolute[position].bit_count() + 1, absolute[position + 1]
+        width, count = int.bit_count(absolute[position]) + 1, absolute[position + 1]
         position += 2
         for _ in range(count):
             previous = absolute[position] = previous + absolute[position]
