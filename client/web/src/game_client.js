@@ -37,6 +37,7 @@ export class GameClient {
     this.room = null;
     this.playerId = null;
     this.world = RULES.world; // side of the room's world (the welcome's `interest` says)
+    this.interest = null; // the welcome's `interest` ({world, cell, view, slack}), if any
     this.mirror = null;
     this.interpolator = null;
     this.predictor = null;
@@ -143,7 +144,8 @@ export class GameClient {
     this.playerId = answer.player_id;
     this.#token = answer.token ?? null;
     this.#inputNames = answer.inputs.map(([name]) => name);
-    const world = (this.world = answer.interest?.world ?? RULES.world);
+    this.interest = answer.interest ?? null;
+    const world = (this.world = this.interest?.world ?? RULES.world);
     this.mirror = new StateMirror(new EntitySchema(answer.schema), this.playerId,
       answer.interest !== undefined);
     this.interpolator = new Interpolator({ tickRate: this.room.tick_rate });

@@ -11,6 +11,7 @@ const MINIMAP = 150; // CSS pixels
 const COLORS = {
   space: "#060912",
   floor: "#0c1424",
+  fog: "rgba(6, 9, 18, 0.6)",
   grid: "rgba(120, 160, 255, 0.07)",
   border: "#4fd1ff",
   drone: "#ff8a3d",
@@ -26,12 +27,16 @@ export function playerColor(id) {
   return `hsl(${50 + (spread * 290) / 360}, 85%, 62%)`;
 }
 
-/** Renders frames on `canvas` of a square world of side `world`. */
+/**
+ * Renders frames on `canvas` of a square world of side `world`; with interest management,
+ * cut in cells of side `cell`, the cells the server does not send are shaded.
+ */
 export class Renderer {
-  constructor(canvas, world = RULES.world) {
+  constructor(canvas, world = RULES.world, cell = null) {
     this.canvas = canvas;
     this.context = canvas.getContext("2d");
     this.world = world;
+    this.cell = cell;
     this.camera = { x: world / 2, y: world / 2, scale: 1 };
     this.width = 0;
     this.height = 0;
@@ -60,8 +65,9 @@ export class Renderer {
    * @param me your ship `{id, x, y, angle, hp}` as predicted, or null (spectating).
    * @param players Map player id -> {name, connected} from the room info.
    * @param time frame time in ms, for animation.
+   * @param held with interest management, the cells the mirror holds (a Map keyed by cell).
    */
-  draw({ entities, me, players, time }) {
+  draw({ entities, me, players, time, held = null }) {
     if (this.canvas.clientWidth !== this.width || this.canvas.clientHeight !== this.height) this.resize();
     this.#aim(me);
     const g = this.context;
@@ -70,6 +76,7 @@ export class Renderer {
     g.fillRect(0, 0, this.width, this.height);
     this.#worldTransform();
     this.#floor();
+    if (held && this.cell) this.#fog(held);
     for (const [id, body] of entities) {
       if (body.kind === KIND.DRONE && body.hp > 0) this.#drone(body, time);
       else if (body.kind === KIND.BULLET) this.#bullet(body);
@@ -130,6 +137,19 @@ export class Renderer {
     g.globalAlpha = 1;
     g.lineWidth = 2.5;
     g.strokeRect(0, 0, world, world);
+  }
+
+  /** Shade the cells not `held`: the server sends nothing from there, so they look empty. */
+  #fog(held) {
+    const g = this.context;
+    const { cell } = this;
+    const columns = Math.ceil(this.world / cell);
+    g.fillStyle = COLORS.fog;
+    for (let row = 0; row < columns; row++) {
+      for (let column = 0; column < columns; column++) {
+        if (!held.has(row * columns + column)) g.fillRect(column * cell, row * cell, cell, cell);
+      }
+    }
   }
 
   #ship(id, body, online, mine) {
