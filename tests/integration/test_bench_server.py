@@ -3,6 +3,7 @@ large one with interest management); the plain server does not."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from bench import procs
-from bench.measure import ROOT
+from bench.measure import ROOT, Timing, run_one
 from bench.shapes import SHAPES
 from bench.systems import SYSTEMS
 from client import TickwireClient
@@ -87,3 +88,15 @@ def test_bench_command_help():
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert "--shapes" in done.stdout
+
+
+@pytest.mark.usefixtures("bench_node_modules")
+def test_the_loadgen_plays_a_tiny_s4_and_follows_its_acks(tmp_path):
+    s4 = SHAPES["S4"]
+    shape = dataclasses.replace(s4, name="tiny S4", clients=4, players=4)
+    run = run_one(SYSTEMS["tickwire"], shape, 4, Timing(0.5, 1.5), logs=tmp_path)
+    assert "error" not in run, run
+    assert run["clients"] == 4 and run["connect_errors"] == 0 and run["disconnects"] == 0
+    assert run["rooms"] == 1 and run["msgs_per_client_s_min"] >= 15
+    assert run["lat_samples"] > 0 and run["lat_p99_ms"] < 200  # interest acks are followed
+    assert run["state_gaps"] == 0 and run["bytes_per_client_s"] > 0
