@@ -1,11 +1,14 @@
 """The soak's worker processes: bystanders, bots and attackers each run in a process of their
-own, so an attacker's CPU does not delay a bystander's clock. Each reports a snapshot of its
-counters every ``SNAPSHOT_EVERY`` seconds and a final one when it ends.
+own, so an attacker's CPU does not delay a bystander's clock. Bots and attackers run at a lower
+CPU priority (``LOAD_NICENESS``) than the server and the bystanders, as if on machines of their
+own: on a small machine the load would otherwise delay the very clocks it times. Each reports a
+snapshot of its counters every ``SNAPSHOT_EVERY`` seconds and a final one when it ends.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import time
 import traceback
@@ -17,6 +20,7 @@ from typing import Any, Protocol
 SNAPSHOT_EVERY = 2.0
 FINISH_SECONDS = 40.0  # time a worker gets after its deadline: a resume under way may finish
 READY_SECONDS = 30.0  # bots and attackers wait this long at most for the bystanders' rooms
+LOAD_NICENESS = 10  # bots' and attackers' niceness, added to the soak's own
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,8 @@ def work(plan: WorkerPlan, queue: Queue[Any], stop: Event, seated: Event) -> Non
     set ``seated`` once their rooms play; the others start then (the bystanders' ticks are
     timed from before the first bot or attack)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the soak's main process ends us
+    if plan.role != "bystanders":
+        os.nice(LOAD_NICENESS)
     asyncio.run(_work(plan, queue, stop, seated))
 
 

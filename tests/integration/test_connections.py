@@ -6,10 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
 
+from bench.soak.episode import Target
+from bench.soak.stalls import stalled_reader
 from server.config import ServerConfig
 from tests.helpers import config_with, refusal
 from tests.rawsocket import RawSocket
@@ -135,6 +138,17 @@ async def test_a_socket_that_sends_but_never_answers_the_heartbeat_is_closed(tic
     assert lasted <= PING_INTERVAL + PING_TIMEOUT + 1
     assert tickwire.lobby.stats.cuts["unresponsive"] + tickwire.lobby.stats.cuts["ping_timeout"] \
         == 1
+
+
+async def test_a_socket_that_stops_reading_in_a_busy_room_is_reset(tickwire):
+    """A client that stops reading altogether (a full receive window): no close could reach
+    it behind the data the server has queued, so the server resets the connection, and the
+    client's own kernel sees it gone within ping interval + ping timeout + 1 s."""
+    address = urlsplit(tickwire.url)
+    assert address.hostname is not None and address.port is not None
+    finding = await stalled_reader(Target(address.hostname, address.port, "127.0.0.1"))
+    assert finding.result == "cut", finding.detail
+    assert finding.seconds is not None and finding.seconds <= PING_INTERVAL + PING_TIMEOUT + 1
 
 
 async def test_long_polling_is_not_offered(tickwire):
