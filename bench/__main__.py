@@ -34,7 +34,8 @@ FULL = {"warmup": 4.0, "duration": 15.0, "reps": 3}
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--shapes", default="S1,S2,S2C,S3",
-                        help="comma-separated (S1,S2,S2C,S2E,S3); S2E needs RabbitMQ")
+                        help="comma-separated (S1,S2,S2C,S2E,S3,S4); S2E needs RabbitMQ; "
+                        "S4 (the large arena) is compared per client with S2 when both run")
     parser.add_argument("--systems", default="tickwire,colyseus",
                         help="systems for S1 and S2 (S2C runs tickwire-cluster and tickwire)")
     parser.add_argument("--s3-systems", default="tickwire", help="systems for S3")

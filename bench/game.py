@@ -6,7 +6,8 @@ speed, each drone random-walks at the arena's drone speed, and every entity may 
 (``HP_LOSS``, back to full at 0) and gain a point (``SCORE_GAIN``), which it publishes as a
 game event (``bench.score``, about as often as arena kills: 24 a second in S2). The entity and input
 schemas are the arena's, so states weigh what an arena's would. ``python -m bench.server``
-serves it beside the arena as game ``"bench"``.
+serves it beside the arena as game ``"bench"``, and the same scenario in the large arena's
+world with its interest management as ``"bench-large"`` (shape S4).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from server.games.arena import SHIP, WORLD, Arena
+from server.games.arena import SHIP, Arena
 from server.games.base import Player
 from shared.games.arena import RULES, clamp
+from shared.games.arena_large import GRID, LARGE
 from shared.schema import Setting, SettingsSchema
 
 HP_LOSS = 0.01  # chance per entity per tick to lose 1 hp
@@ -50,11 +52,12 @@ class BenchArena(Arena):
         walk = self._walk
         speed = RULES.player_speed * self.dt
         distance = RULES.npc_speed * self.dt
+        world = self.world
         for body in self.entities.values():
             if body.kind == SHIP:
                 x, y = body.x + body.dx * speed, body.y + body.dy * speed
-                if not (0.0 <= x <= WORLD and 0.0 <= y <= WORLD):
-                    x, y = clamp(x), clamp(y)
+                if not (0.0 <= x <= world and 0.0 <= y <= world):
+                    x, y = clamp(x, world), clamp(y, world)
                 body.x, body.y = x, y
             else:
                 walk(body, distance)
@@ -66,3 +69,15 @@ class BenchArena(Arena):
 
     def status(self) -> dict[str, Any]:
         return {}
+
+
+class LargeBenchArena(BenchArena):
+    """The load scenario in the large arena's world, sent by interest cell (shape S4).
+
+    Settings: ``npcs`` (300, 0-300).
+    """
+
+    name = "bench-large"
+    settings_schema = SettingsSchema(Setting("npcs", LARGE.npcs, 0, LARGE.npcs))
+    world = LARGE.world
+    interest = GRID

@@ -1,6 +1,6 @@
 // Load generator for `make bench`: many simulated players in one Node process.
 //   node bench/loadgen.js --system tickwire|colyseus --port P[,P2...] --clients N --players 8
-//        --npcs 16 [--warmup 4] [--duration 15] [--max-time 120] [--probes 0] [--deflate 1]
+//        --npcs 16 [--game bench] [--warmup 4] [--duration 15] [--max-time 120] [--probes 0] [--deflate 1]
 // With several ports (a cluster's nodes), client k connects to the k-th port round-robin;
 // a Tickwire client sent to another node (`moved`) follows the redirect.
 // Each client sends one input every 50 ms (sends spread over 10 slots of 5 ms) and follows
@@ -28,6 +28,7 @@ const { values: args } = parseArgs({
     clients: { type: 'string', default: '16' },
     players: { type: 'string', default: '8' },
     npcs: { type: 'string', default: '16' },
+    game: { type: 'string', default: 'bench' },
     warmup: { type: 'string', default: '4' },
     duration: { type: 'string', default: '15' },
     'max-time': { type: 'string', default: '120' },
@@ -46,7 +47,7 @@ const connectors = { tickwire: connectTickwire, colyseus: connectColyseus };
 async function connectAll(connect) {
   const options = (index) => ({
     url: `http://127.0.0.1:${PORTS[index % PORTS.length]}`, deflate: args.deflate === '1',
-    players: +args.players, npcs: +args.npcs, probe: index % PROBE_STRIDE === 0,
+    players: +args.players, npcs: +args.npcs, game: args.game, probe: index % PROBE_STRIDE === 0,
     timeoutMs: 20000,
   });
   const clients = [];

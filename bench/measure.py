@@ -110,7 +110,7 @@ def _drive(servers: Servers, shape: Shape, clients: int, timing: Timing) -> dict
     before it starts and at its window markers."""
     argv = ["node", "bench/loadgen.js", "--system", servers.system.client,
             "--port", ",".join(map(str, servers.ports)), "--clients", str(clients),
-            "--players", str(shape.players), "--npcs", str(shape.npcs),
+            "--players", str(shape.players), "--npcs", str(shape.npcs), "--game", shape.game,
             "--warmup", str(timing.warmup), "--duration", str(timing.duration),
             "--max-time", str(timing.max_time(clients)), "--probes", str(shape.probes)]
     before = None if servers.redis is None else servers.redis.sample()

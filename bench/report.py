@@ -1,5 +1,6 @@
 """Runs -> per-shape figures (medians over reps), ratios against each shape's reference
-(Colyseus; one process for the cluster shape), markdown tables."""
+(Colyseus; one process for the cluster shape) and, per client, against the shape it is
+measured ``versus`` (S4 against S2), markdown tables."""
 
 from __future__ import annotations
 
@@ -34,7 +35,10 @@ RATIOS = {
     ("tickwire-events", "tickwire"): ("no_sinks", (("server_cpu_pct", "cpu"),
                                                    ("lat_p99_ms", "lat_p99"))),
 }
-# issues 5, 10 and 11's targets: (what, shape, figure of the shape's summary entry, at least?,
+# figures per client a shape compares with those of its ``versus`` shape: (figure, name)
+PER_CLIENT = (("bytes_per_client_s", "bytes_per_client"),
+              ("server_cpu_ms_per_client_s", "cpu_per_client"))
+# issues 5, 10, 11 and 13's targets: (what, shape, figure of the shape's summary entry, at least?,
 # bound); "unchanged" latency is read as within 10%
 TARGETS = (
     ("bytes/client/s <= 0.35 x Colyseus", "S2", "bytes_ratio_vs_colyseus", False, 0.35),
@@ -50,6 +54,10 @@ TARGETS = (
     ("input->ack p99 <= 1.1 x one process", "S2C", "lat_p99_ratio_vs_one_process", False, 1.1),
     ("server CPU with Kafka + RabbitMQ sinks <= 1.05 x without (issue 11)", "S2E",
      "cpu_ratio_vs_no_sinks", False, 1.05),
+    ("bytes/client/s <= 1.5 x S2's (issue 13)", "S4", "bytes_per_client_ratio_vs_S2", False,
+     1.5),
+    ("server CPU per client <= 1.5 x S2's (issue 13)", "S4", "cpu_per_client_ratio_vs_S2",
+     False, 1.5),
 )
 LEVEL_FIGURES = ("clients", "server_cpu_pct", "ticks_on_time", "ticks_within_step",
                  "msgs_per_client_s_min",
@@ -107,7 +115,18 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         entry |= by_system
         entry |= _ratios(entry, (primary, reference), by_system.get(reference, {}))
         summary[shape] = entry
+    for shape, entry in summary.items():
+        versus = _versus(shape)
+        if versus in summary:
+            entry |= {f"{name}_ratio_vs_{versus}": round(entry[key] / summary[versus][key], 3)
+                      for key, name in PER_CLIENT
+                      if entry.get(key) and summary[versus].get(key)}
     return summary
+
+
+def _versus(shape: str) -> str:
+    """The shape whose figures per client ``shape``'s are compared with ("": none)."""
+    return SHAPES[shape].versus if shape in SHAPES else ""
 
 
 def figures_of(entry: dict[str, Any], system: str) -> dict[str, Any]:
@@ -196,13 +215,19 @@ def tables(runs: list[dict[str, Any]], summary: dict[str, dict[str, Any]]) -> st
         out.append(f"\n### {shape} (medians of {reps})")
         rows = [(system, figures_of(entry, system)) for system in systems]
         clustered = any(figures.get("redis_commands_per_s") is not None for _, figures in rows)
-        out += _table("system", rows, CLUSTER_COLUMNS if clustered else ())
+        versus = _versus(shape)
+        out += _table("system", rows, CLUSTER_COLUMNS if clustered else
+                      CLUSTER_COLUMNS[:1] if versus else ())
         primary, reference = compared(shape)
         label = RATIOS.get((primary, reference), (reference,))[0]
         ratios = ", ".join(f"{key} = {value}" for key, value in entry.items()
                            if key.endswith(f"_ratio_vs_{label}"))
         if ratios:
             out.append(f"\n{primary} / {reference}: {ratios}")
+        per_client = ", ".join(f"{key} = {value}" for key, value in entry.items()
+                               if versus and key.endswith(f"_ratio_vs_{versus}"))
+        if per_client:
+            out.append(f"\n{shape} / {versus} per client: {per_client}")
     return "\n".join(out)
 
 
@@ -237,8 +262,9 @@ def _held_line(entry: dict[str, Any], systems: list[str]) -> str:
 
 
 def targets(summary: dict[str, dict[str, Any]]) -> str:
-    """Issues 5 and 10's targets against this run's figures (for the shapes that ran)."""
-    lines = ["\n### Targets (issues 5, 10 and 11)", "| target | shape | measured | met |",
+    """Issues 5, 10, 11 and 13's targets against this run's figures (for the shapes that
+    ran)."""
+    lines = ["\n### Targets (issues 5, 10, 11 and 13)", "| target | shape | measured | met |",
              "|---|---|---|---|"]
     for what, shape, key, at_least, bound in TARGETS:
         value = summary.get(shape, {}).get(key)

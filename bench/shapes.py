@@ -23,7 +23,7 @@ HELD_RULES: tuple[tuple[str, Any, str], ...] = (
 class Shape:
     """A load shape: how many clients, in rooms of ``players`` players and ``npcs`` NPCs.
 
-    :param name: S1, S2, S2C, S2E or S3.
+    :param name: S1, S2, S2C, S2E, S3 or S4.
     :param clients: total clients (S3 grows it level by level instead).
     :param players: players per room.
     :param npcs: NPCs per room.
@@ -31,6 +31,9 @@ class Shape:
     :param systems: the systems this shape compares, whatever ``--systems`` says; the first
         is the shape's own (top level of its summary), the second its reference. Empty: the
         systems asked for, Tickwire against Colyseus.
+    :param game: the game the clients quick-join (``bench/game.py``).
+    :param versus: another shape whose figures per client this one's are compared with, when
+        both ran.
     """
 
     name: str
@@ -39,6 +42,8 @@ class Shape:
     npcs: int
     probes: int = 0
     systems: tuple[str, ...] = ()
+    game: str = "bench"
+    versus: str = ""
 
 
 SHAPES = {
@@ -49,6 +54,8 @@ SHAPES = {
     # S2's load with the Kafka and RabbitMQ event sinks on, against no sink in the same run
     "S2E": Shape("S2E", 200, 8, 16, systems=("tickwire-events", "tickwire")),
     "S3": Shape("S3", S3_LEVELS[0], 8, 16, probes=S3_PROBES),
+    # one large-arena room with interest management, per client against S2 (issue 13)
+    "S4": Shape("S4", 64, 64, 300, systems=("tickwire",), game="bench-large", versus="S2"),
 }
 
 

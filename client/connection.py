@@ -358,7 +358,7 @@ class TickwireClient:
         self.joined = Joined(answer["room"], answer["player_id"],
                              tuple(spec[0] for spec in answer["inputs"]))
         self.mirror = StateMirror(EntitySchema.from_description(answer["schema"]),
-                                  answer["player_id"])
+                                  answer["player_id"], "interest" in answer)
         self._sent_at.clear()
         self.mirror.load_keyframe(answer["keyframe"])
         self._seq = self.mirror.ack  # a resumed seat continues after its last applied input

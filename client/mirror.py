@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared import delta
-from shared.protocol import KEYFRAME, STATE
+from shared.protocol import CELL_STATE, KEYFRAME, STATE
 from shared.schema import EntitySchema, Quantized
 
 
@@ -18,13 +18,18 @@ class StateMirror:
 
     :param schema: how to read entity values (from the join answer).
     :param player_id: your player id, or None for a spectator.
+    :param interest: the room sends only the cells around you (the welcome has ``interest``);
+        ``cells`` then holds the ids in each cell you see.
     """
 
-    def __init__(self, schema: EntitySchema, player_id: int | None) -> None:
+    def __init__(self, schema: EntitySchema, player_id: int | None,
+                 interest: bool = False) -> None:
         self.schema = schema
         self.player_id = player_id
+        self.interest = interest
         self.tick: int | None = None
         self.entities: dict[int, list[Quantized]] = {}
+        self.cells: dict[int, set[int]] = {}
         self.acks: dict[int, int] = {}
         self.gaps = 0
 
@@ -39,9 +44,16 @@ class StateMirror:
         return self.acks.get(self.player_id, 0) if self.player_id is not None else 0
 
     def load_keyframe(self, message: list[Any]) -> None:
-        """Replace everything with a keyframe ``[tick, entities, acks]``."""
+        """Replace everything with a keyframe ``[tick, entities, acks]`` (with interest:
+        ``[tick, loads, acks]``)."""
         flat_acks = message[KEYFRAME.acks]
-        self.entities = {entity[0]: list(entity[1:]) for entity in message[KEYFRAME.entities]}
+        if self.interest:
+            self.entities, self.cells = {}, {}
+            delta.apply_cells(self.schema, self.entities, self.cells, (),
+                              message[KEYFRAME.entities], ())
+        else:
+            self.entities = {entity[0]: list(entity[1:])
+                             for entity in message[KEYFRAME.entities]}
         self.acks = {flat_acks[i]: flat_acks[i + 1] for i in range(0, len(flat_acks), 2)}
         self.tick = message[KEYFRAME.tick]
 
@@ -54,17 +66,29 @@ class StateMirror:
             return True  # older than the keyframe we hold
         if tick != self.tick + 1:
             return self._lose_sync()
-        parts = [*message, [], [], [], [], []]
         try:
-            delta.apply(self.schema, self.entities, parts[STATE.groups], parts[STATE.spawns],
-                        parts[STATE.removes])
-            delta.apply_acks(self.acks, parts[STATE.acks])
-            for pid in parts[STATE.departed]:
-                self.acks.pop(pid, None)
+            if self.interest:
+                self._apply_cells(message)
+            else:
+                self._apply_delta(message)
         except (KeyError, IndexError, TypeError, ValueError):
             return self._lose_sync()
         self.tick = tick
         return True
+
+    def _apply_delta(self, message: list[Any]) -> None:
+        parts = [*message, [], [], [], [], []]
+        delta.apply(self.schema, self.entities, parts[STATE.groups], parts[STATE.spawns],
+                    parts[STATE.removes])
+        delta.apply_acks(self.acks, parts[STATE.acks])
+        for pid in parts[STATE.departed]:
+            self.acks.pop(pid, None)
+
+    def _apply_cells(self, message: list[Any]) -> None:
+        delta.apply_cells(self.schema, self.entities, self.cells, message[CELL_STATE.drops],
+                          message[CELL_STATE.loads], message[CELL_STATE.updates])
+        if self.player_id is not None:
+            self.acks[self.player_id] = message[CELL_STATE.ack]
 
     def _lose_sync(self) -> bool:
         self.gaps += 1

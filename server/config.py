@@ -44,7 +44,8 @@ class ServerConfig:
     :param max_rooms_per_address: live rooms one client address may have created.
     :param max_client_tick_rate: the highest tick rate a client may ask a room for.
     :param max_room_load: the most one room may cost, in entity-Hz (the game's most entities
-        times the tick rate).
+        times the tick rate): a full ``arena-large`` room (64 players, 300 drones) at 20 Hz
+        costs 11,120.
     :param max_load: what all rooms together may cost, in entity-Hz; past it new rooms are
         refused with ``server_busy``.
     :param max_load_per_address: what the rooms of one client address may cost together.
@@ -124,7 +125,7 @@ class ServerConfig:
     max_rooms_per_connection: int = 3
     max_rooms_per_address: int = 32
     max_client_tick_rate: int = 30
-    max_room_load: int = 6000
+    max_room_load: int = 12_000
     max_load: int = 120_000
     max_load_per_address: int = 30_000
     busy_cpu: float = 0.85

@@ -283,7 +283,7 @@ class Gateway:
     async def sync(self, session: Session) -> dict[str, Any]:
         """A fresh keyframe, for a client that saw a tick gap."""
         room = self._require_room(session)
-        return {"keyframe": room.sync.keyframe()}
+        return {"keyframe": room.keyframe(session.sid)}
 
     async def ping(self, session: Session) -> dict[str, Any]:
         """Echo with the server's clock, for round-trip measurement."""

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 class Dispatcher(Protocol):
-    """What a room needs from the network: four verbs, all addressed by Socket.IO ids."""
+    """What a room needs from the network: five verbs, all addressed by Socket.IO ids."""
 
     def broadcast(self, room_id: str, event: str, payload: Any) -> int:
         """Send one event to every member of a room, encoded once, without waiting; returns
@@ -20,6 +20,10 @@ class Dispatcher(Protocol):
 
     def send(self, sid: str, event: str, payload: Any) -> None:
         """Send one event to one connection, without waiting."""
+
+    def send_encoded(self, sid: str, event: str, payload: bytes) -> int:
+        """Send one event whose payload is already msgpack to one connection, without
+        waiting; returns the payload bytes sent."""
 
     async def enter(self, sid: str, room_id: str) -> None:
         """Add a connection to a room's broadcast group."""

@@ -22,6 +22,7 @@ from typing import Any
 
 from server.clock import FixedStepClock
 from server.games.base import Game, GameResult, JoinRequest
+from server.interest import CellSync
 from server.interfaces import Dispatcher, RoomListener
 from server.logs import in_room
 from server.messages import Mailbox, Published
@@ -115,7 +116,10 @@ class Room:
         self.mailbox = Mailbox(room_id, stats.messages)
         self.published = Published()  # the game's events, announced after each tick
         self.game = self._new_game()
-        self.sync = StateSync(game_class.entity_schema)
+        grid = game_class.interest
+        self.sync: StateSync | CellSync = (
+            StateSync(game_class.entity_schema) if grid is None
+            else CellSync(game_class.entity_schema, grid))
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -164,9 +168,9 @@ class Room:
     def _on_tick(self, lateness: float) -> None:
         began = time.perf_counter()
         try:
-            message = self._tick()
+            self._tick()
             sent = self._publish_info()  # first, so names are known when entities arrive
-            sent += self.dispatcher.broadcast(self.id, EVENTS.state, message)
+            sent += self.sync.deliver(self.dispatcher, self.id, self.roster.connected)
             if self.mailbox.pending:
                 self._deliver_messages()
             if self.published.pending:
@@ -213,12 +217,12 @@ class Room:
 
     # -- the tick ----------------------------------------------------------------------------
 
-    def _tick(self) -> list[Any]:
+    def _tick(self) -> None:
         self.tick += 1
         departed = self._apply_membership()
         self._apply_inputs()
         self.game.step(self.tick)
-        return self.sync.advance(self.tick, self.game.entities, self.acks, departed)
+        self.sync.advance(self.tick, self.game.entities, self.acks, departed)
 
     def _apply_membership(self) -> list[int]:
         if self.roster.held and (expired := self.roster.expire(self._now())):
@@ -433,14 +437,30 @@ class Room:
         }
 
     def welcome(self, member: Member) -> dict[str, Any]:
-        """The join answer: the room, your seat and token, how to read state, a keyframe."""
+        """The join answer: the room, your seat and token, how to read state, a keyframe;
+        with interest management, the grid (``interest``)."""
         game = self.game_class
-        return {
+        welcome = {
             "room": self.info(),
             "player_id": member.player.id if member.player else None,
             "token": member.token or None,
             "schema": game.entity_schema.describe(),
             "inputs": game.input_schema.describe(),
             "settings_schema": game.settings_schema.describe(),
-            "keyframe": self.sync.keyframe(),
+            "keyframe": self._keyframe(member),
         }
+        if game.interest is not None:
+            welcome["interest"] = game.interest.describe()
+        return welcome
+
+    def keyframe(self, sid: str) -> list[Any]:
+        """A fresh keyframe for connection ``sid`` (the ``sync`` request)."""
+        member = self.roster.connected.get(sid)
+        if member is None:
+            raise ProtocolError("not_in_room")
+        return self._keyframe(member)
+
+    def _keyframe(self, member: Member) -> list[Any]:
+        """The whole state, or with interest management the cells ``member`` sees."""
+        assert member.sid is not None
+        return self.sync.keyframe_for(member.sid, member.player.id if member.player else None)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from server.interfaces import Dispatcher
 from shared.delta import diff, diff_acks, keyframe_message, state_hash, state_message
+from shared.protocol import EVENTS
 from shared.schema import EntitySchema, Snapshot
 
 
@@ -21,6 +23,7 @@ class StateSync:
         self.tick = 0
         self.snapshot: Snapshot = {}
         self.acks: dict[int, int] = {}
+        self.message: list[Any] = [0]
         self._keyframe: list[Any] | None = None
 
     def advance(
@@ -38,8 +41,18 @@ class StateSync:
         self.tick = tick
         self.snapshot = now
         self.acks = dict(acks)
+        self.message = message
         self._keyframe = None
         return message
+
+    def deliver(self, dispatcher: Dispatcher, room_id: str, members: Mapping[str, Any]) -> int:
+        """Broadcast the last tick's state message to the room, encoded once; the bytes
+        sent."""
+        return dispatcher.broadcast(room_id, EVENTS.state, self.message)
+
+    def keyframe_for(self, sid: str, player_id: int | None) -> list[Any]:
+        """The keyframe (the same for every connection)."""
+        return self.keyframe()
 
     def keyframe(self) -> list[Any]:
         """The keyframe of the last broadcast tick (built once per tick, on demand)."""

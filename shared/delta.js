@@ -39,6 +39,67 @@ export function applyDelta(schema, entities, groups, spawns, removes) {
   for (const id of removes) entities.delete(id);
 }
 
+/**
+ * Apply the cell parts of a state message (interest management) to `entities` and `cells`
+ * (a Map of cell -> Set of entity ids) in place, in apply_cells's order: drops, removals,
+ * loads, then changes (ids relative, as in shared/delta.py's relative_ids) and spawns.
+ */
+export function applyCells(schema, entities, cells, drops, loads, updates) {
+  for (const cell of drops) {
+    for (const id of held(cells, cell)) entities.delete(id);
+    cells.delete(cell);
+  }
+  for (const update of updates) {
+    const ids = held(cells, update[0]);
+    for (const id of update[3] ?? []) {
+      if (!ids.delete(id) || !entities.delete(id)) throw new DeltaMismatch(`no entity ${id}`);
+    }
+  }
+  for (const [cell, spawns] of loads) {
+    if (cells.has(cell)) throw new DeltaMismatch(`cell ${cell} held already`);
+    applyDelta(schema, entities, [], spawns, []);
+    cells.set(cell, new Set(spawns.map((spawn) => spawn[0])));
+  }
+  for (const update of updates) {
+    const spawns = update[2] ?? [];
+    applyDelta(schema, entities, absoluteIds(update[1] ?? []), spawns, []);
+    const ids = held(cells, update[0]);
+    for (const spawn of spawns) ids.add(spawn[0]);
+  }
+}
+
+/** A copy of a cell delta's `groups` with its ids (each relative to the one before) whole. */
+function absoluteIds(groups) {
+  const absolute = groups.slice();
+  let position = 0;
+  let previous = 0;
+  while (position < absolute.length) {
+    const width = bitCount(absolute[position]) + 1;
+    const count = absolute[position + 1];
+    position += 2;
+    for (let n = 0; n < count; n++) {
+      previous += absolute[position];
+      absolute[position] = previous;
+      position += width;
+    }
+  }
+  return absolute;
+}
+
+/** Set bits of a field mask. */
+function bitCount(mask) {
+  let bits = 0;
+  for (let rest = mask; rest; rest >>>= 1) bits += rest & 1;
+  return bits;
+}
+
+/** The ids in a cell the mirror holds. */
+function held(cells, cell) {
+  const ids = cells.get(cell);
+  if (ids === undefined) throw new DeltaMismatch(`cell ${cell} not held`);
+  return ids;
+}
+
 /** Apply flat `player_id, increase` pairs to the `acks` Map in place. */
 export function applyAcks(acks, flat) {
   for (let i = 0; i < flat.length; i += 2) {

@@ -16,6 +16,15 @@ empty parts left off):
 
 A keyframe is ``[tick, entities, acks]`` with ``entities`` as in ``spawns`` and ``acks`` as
 flat ``player_id, seq`` pairs with whole values.
+
+Under interest management (see ``shared.grid``) a client holds some cells of the world. Its
+state message is ``[tick, ack, drops, loads, updates]``: ``ack`` is its own last applied input
+(whole), ``drops`` the cells it no longer sees, ``loads`` ``[cell, entities]`` for cells it
+starts seeing (entities whole), ``updates`` one cell delta ``[cell, groups, spawns, removes]``
+(trailing empty parts left off) per held cell that changed. An entity that moves to another
+cell is removed from the old cell's delta and spawned in the new one's. Its keyframe is
+``[tick, loads, acks]``. In a cell delta's ``groups`` each entity id is the difference to
+the id before it there (the first: to 0).
 """
 
 from __future__ import annotations
@@ -95,6 +104,72 @@ def apply(schema: EntitySchema, mirror: Mirror, groups: Sequence[Any],
         mirror[spawn[0]] = list(spawn[1:])
     for eid in removes:
         mirror.pop(eid, None)
+
+
+def cell_update(cell: int, groups: list[Any], spawns: list[list[Quantized]],
+                removes: list[int]) -> list[Any] | None:
+    """One cell's delta ``[cell, groups, spawns, removes]`` (trailing empty parts left off,
+    ids in ``groups`` relative, see ``relative_ids``), or None when nothing in the cell
+    changed. Takes ``groups`` over."""
+    update: list[Any] = [cell, relative_ids(groups), spawns, removes]
+    while len(update) > 1 and not update[-1]:
+        update.pop()
+    return update if len(update) > 1 else None
+
+
+def relative_ids(groups: list[Any]) -> list[Any]:
+    """``groups`` (in place) with each entity id replaced by its difference to the id before
+    it in ``groups`` (the first: to 0): ids of a cell are near each other, so most take one
+    byte."""
+    position, previous = 0, 0
+    while position < len(groups):
+        width, count = int.bit_count(groups[position]) + 1, groups[position + 1]
+        position += 2
+        for _ in range(count):
+            eid = groups[position]
+            groups[position] = eid - previous
+            previous = eid
+            position += width
+    return groups
+
+
+def absolute_ids(groups: Sequence[Any]) -> list[Any]:
+    """A copy of ``groups`` with the ids ``relative_ids`` made relative whole again."""
+    absolute = list(groups)
+    position, previous = 0, 0
+    while position < len(absolute):
+        width, count = int.bit_count(absolute[position]) + 1, absolute[position + 1]
+        position += 2
+        for _ in range(count):
+            previous = absolute[position] = previous + absolute[position]
+            position += width
+    return absolute
+
+
+def apply_cells(schema: EntitySchema, mirror: Mirror, cells: MutableMapping[int, set[int]],
+                drops: Sequence[int], loads: Sequence[Sequence[Any]],
+                updates: Sequence[Sequence[Any]]) -> None:
+    """Apply the cell parts of a state message to ``mirror`` and ``cells`` (cell -> the ids
+    in it) in place: drops, then every removal (an entity may move to a cell applied
+    earlier), then loads, then the changes and spawns. Raises like ``apply``."""
+    for cell in drops:
+        for eid in cells.pop(cell):
+            del mirror[eid]
+    for update in updates:
+        held = cells[update[0]]
+        for eid in update[3] if len(update) > 3 else ():
+            held.remove(eid)
+            del mirror[eid]
+    for cell, entities in loads:
+        if cell in cells:
+            raise KeyError(cell)
+        apply(schema, mirror, (), entities, ())
+        cells[cell] = {entity[0] for entity in entities}
+    for update in updates:
+        groups = absolute_ids(update[1]) if len(update) > 1 else []
+        spawns = update[2] if len(update) > 2 else ()
+        apply(schema, mirror, groups, spawns, ())
+        cells[update[0]].update(spawn[0] for spawn in spawns)
 
 
 def diff_acks(before: Mapping[int, int], after: Mapping[int, int]) -> list[int]:

@@ -8,6 +8,7 @@ export const VERSION = spec.version;
 export const EVENTS = Object.freeze({ ...spec.events });
 export const STATE = Object.freeze({ ...spec.state });
 export const KEYFRAME = Object.freeze({ ...spec.keyframe });
+export const CELL_STATE = Object.freeze({ ...spec.cell_state });
 export const LIMITS = Object.freeze({ ...spec.limits });
 export const DEFAULTS = Object.freeze({ ...spec.defaults });
 export const ERROR_MESSAGES = Object.freeze({ ...spec.errors });

@@ -68,6 +68,17 @@ class KeyframeLayout:
 
 
 @dataclass(frozen=True, slots=True)
+class CellStateLayout:
+    """Positions inside a state message of a game with interest management."""
+
+    tick: int
+    ack: int
+    drops: int
+    loads: int
+    updates: int
+
+
+@dataclass(frozen=True, slots=True)
 class Limits:
     """Protocol-wide bounds; servers may configure tighter ones."""
 
@@ -97,6 +108,7 @@ class Defaults:
 EVENTS = Events(**SPEC["events"])
 STATE = StateLayout(**SPEC["state"])
 KEYFRAME = KeyframeLayout(**SPEC["keyframe"])
+CELL_STATE = CellStateLayout(**SPEC["cell_state"])
 LIMITS = Limits(**SPEC["limits"])
 DEFAULTS = Defaults(**SPEC["defaults"])
 

@@ -9,12 +9,13 @@ const { meter, InputTracker } = require('./meter');
 const EVENTS = protocol.events;
 const STATE = protocol.state;
 const KEYFRAME = protocol.keyframe;
+const CELL_STATE = protocol.cell_state;
 const { EVENT, ACK } = msgpackParser.PacketType;
 
 const MAX_REDIRECTS = 3; // `moved` answers followed for one join, as the Tickwire clients do
 
-// Connect, quick-join a room of the bench game (bench/game.py) and follow its states.
-// o: {url, deflate, players, npcs, probe, timeoutMs}. A probe decodes every state (for
+// Connect, quick-join a room of a bench game (bench/game.py) and follow its states.
+// o: {url, deflate, players, npcs, game, probe, timeoutMs}. A probe decodes every state (for
 // latency, message sizes and counts); other clients only count frames, undecoded.
 // In a cluster the answer may be `moved` (shared/PROTOCOL.md "Clusters and redirects"): the
 // room lives on another node, which holds a seat for us; the client connects there with the
@@ -86,13 +87,13 @@ async function connectTickwire(index, o) {
   sock = await open(o.url);
   try {
     let answer = await request(EVENTS.quick_join, {
-      game: 'bench', settings: { npcs: o.npcs }, max_players: o.players,
+      game: o.game, settings: { npcs: o.npcs }, max_players: o.players,
     });
     for (let hops = 0; !answer.ok && answer.code === 'moved' && hops < MAX_REDIRECTS; hops++) {
       answer = await follow(answer.redirect);
     }
     if (!answer.ok) throw new Error(`${answer.code}: ${answer.message}`);
-    follower.joined(answer.player_id, answer.keyframe);
+    follower.joined(answer.player_id, answer.keyframe, answer.interest !== undefined);
   } catch (error) {
     sock.close();
     throw error;
@@ -102,18 +103,21 @@ async function connectTickwire(index, o) {
 }
 
 // Follows this player's acknowledged input: the keyframe's absolute ack, then the delta-coded
-// increases of each state. States that arrive before the join answer wait for its keyframe.
+// increases of each state (with interest management, each state's own absolute ack). States
+// that arrive before the join answer wait for its keyframe.
 class AckFollower {
   constructor(client) {
     this.client = client;
     this.playerId = null;
+    this.interest = false;
     this.tick = 0;
     this.ack = 0;
     this.early = [];
   }
 
-  joined(playerId, keyframe) {
+  joined(playerId, keyframe, interest) {
     this.playerId = playerId;
+    this.interest = interest;
     this.tick = keyframe[KEYFRAME.tick];
     const acks = keyframe[KEYFRAME.acks] || [];
     for (let k = 0; k < acks.length; k += 2) if (acks[k] === playerId) this.ack = acks[k + 1];
@@ -129,6 +133,11 @@ class AckFollower {
     if (tick !== this.tick + 1) client.gaps++;
     this.tick = tick;
     if (meter.counting) client.states++;
+    if (this.interest) {
+      this.ack = message[CELL_STATE.ack];
+      client.tracker.ack(this.ack);
+      return;
+    }
     const acks = message[STATE.acks];
     if (!acks) return;
     for (let k = 0; k < acks.length; k += 2) {

@@ -24,8 +24,11 @@ from client.bots.behaviours import BEHAVIOURS, Behaviour
 from client.bots.pacing import Pacer
 from client.bots.stats import BotStats, CountingPacket
 from client.connection import TickwireClient, TickwireError
+from shared.games.arena import RULES
+from shared.games.arena_large import LARGE
 
 CONNECT_CONCURRENCY = 20
+WORLDS = {"arena": RULES.world, "arena-large": LARGE.world}  # game -> side of its world
 MAX_BOTS = 2000
 
 
@@ -95,7 +98,7 @@ async def _fill_room(bots: list[Bot], args: argparse.Namespace, gate: asyncio.Se
     settings = {} if args.npcs is None else {"npcs": args.npcs}
     try:
         joined = await pacer.attempt(lambda: host.client.create_room(
-            public=args.public, max_players=len(bots), settings=settings))
+            game=args.game, public=args.public, max_players=len(bots), settings=settings))
         await host.client.start()
     except TickwireError as error:
         _failed(host, error)
@@ -129,7 +132,8 @@ async def run(args: argparse.Namespace) -> BotStats:
     names = list(BEHAVIOURS) if args.behaviour == "mixed" else [args.behaviour]
     rooms = [
         [Bot(f"bot-{r}-{i}", BEHAVIOURS[names[(r + i) % len(names)]](
-            random.Random(rng.random())), stats) for i in range(args.per_room)]
+            random.Random(rng.random()), WORLDS[args.game]), stats)
+         for i in range(args.per_room)]
         for r in range(args.rooms)
     ]
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
@@ -167,6 +171,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--per-room", type=int, default=6, help="bots per room")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of play")
     parser.add_argument("--behaviour", choices=[*BEHAVIOURS, "mixed"], default="mixed")
+    parser.add_argument("--game", choices=list(WORLDS), default="arena",
+                        help="the arena, or the large one (interest managed)")
     parser.add_argument("--npcs", type=int, default=None,
                         help="drones per room (default: the arena's own default)")
     parser.add_argument("--tick-rate", type=int, default=None,

@@ -11,7 +11,6 @@ from client.mirror import StateMirror
 from shared.games.arena import RULES
 
 SHIP, DRONE = RULES.kinds["ship"], RULES.kinds["drone"]
-CENTRE = RULES.world / 2
 EDGE = 60.0  # a wandering bot this close to a wall turns towards the centre
 FIRE_RANGE = 350.0
 
@@ -24,27 +23,29 @@ class Behaviour(Protocol):
 
 
 class Wander:
-    """Drifts around, turning now and then, shooting at random."""
+    """Drifts around a world of side ``world``, turning now and then, shooting at random."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, world: float = RULES.world) -> None:
         self.rng = rng
+        self.world = world
         self.heading = rng.random() * math.tau
 
     def decide(self, mirror: StateMirror) -> dict[str, Any]:
         me = mirror.me()
         if self.rng.random() < 0.05:
             self.heading += self.rng.uniform(-1.5, 1.5)
-        if me is not None and _near_edge(me):
-            self.heading = math.atan2(CENTRE - me["y"], CENTRE - me["x"])
+        if me is not None and _near_edge(me, self.world):
+            centre = self.world / 2
+            self.heading = math.atan2(centre - me["y"], centre - me["x"])
         return {"dx": math.cos(self.heading), "dy": math.sin(self.heading),
                 "aim": math.remainder(self.heading, math.tau), "fire": self.rng.random() < 0.1}
 
 
 class Hunter:
-    """Chases the nearest ship (or drone when alone) and shoots when in range."""
+    """Chases the nearest ship (or drone when alone) it sees and shoots when in range."""
 
-    def __init__(self, rng: random.Random) -> None:
-        self.wander = Wander(rng)
+    def __init__(self, rng: random.Random, world: float = RULES.world) -> None:
+        self.wander = Wander(rng, world)
 
     def decide(self, mirror: StateMirror) -> dict[str, Any]:
         me = mirror.me()
@@ -61,11 +62,13 @@ class Hunter:
                 "fire": distance < FIRE_RANGE}
 
 
-BEHAVIOURS: dict[str, Callable[[random.Random], Behaviour]] = {"wander": Wander, "hunter": Hunter}
+# name -> factory(rng, world side)
+BEHAVIOURS: dict[str, Callable[[random.Random, float], Behaviour]] = {
+    "wander": Wander, "hunter": Hunter}
 
 
-def _near_edge(me: dict[str, Any]) -> bool:
-    far = RULES.world - EDGE
+def _near_edge(me: dict[str, Any], world: float) -> bool:
+    far = world - EDGE
     return not (EDGE < me["x"] < far and EDGE < me["y"] < far)
 
 

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from server.games.base import Game, GameResult, Player
+from server.games.targets import Targets
 from shared.games.arena import RULES, clamp, move, snap
 from shared.schema import (
     EntitySchema,
@@ -36,9 +37,9 @@ from shared.schema import (
 )
 
 SHIP, DRONE, BULLET = RULES.kinds["ship"], RULES.kinds["drone"], RULES.kinds["bullet"]
-WORLD = float(RULES.world)
 MOVE_BUDGET = 3  # moves a ship may bank, to absorb input jitter
 BULLETS_IN_FLIGHT = math.ceil(RULES.bullet_life / RULES.fire_cooldown)  # per ship, at most
+HIT_REACH = max(RULES.player_radius, RULES.npc_radius)  # farthest a bullet hits from
 
 
 class Body:
@@ -90,6 +91,15 @@ class Bullet(Body):
         self.life = RULES.bullet_life
 
 
+def arena_settings(npcs: int, max_npcs: int) -> SettingsSchema:
+    """The arena's settings, with ``npcs`` drones by default and at most ``max_npcs``."""
+    return SettingsSchema(
+        Setting("npcs", npcs, 0, max_npcs),
+        Setting("score_limit", 10, 1, 100),
+        Setting("time_limit", 300, 30, 3600),
+    )
+
+
 class Arena(Game):
     """Top-down arena shooter; see the module docstring."""
 
@@ -109,11 +119,8 @@ class Arena(Game):
         InputField("aim", "num", -7.0, 7.0),
         InputField("fire", "bool"),
     )
-    settings_schema = SettingsSchema(
-        Setting("npcs", 6, 0, 64),
-        Setting("score_limit", 10, 1, 100),
-        Setting("time_limit", 300, 30, 3600),
-    )
+    settings_schema = arena_settings(npcs=6, max_npcs=64)
+    world: ClassVar[float] = RULES.world  # side of the square world
 
     @classmethod
     def max_entities(cls, settings: Mapping[str, Any], max_players: int) -> int:
@@ -166,7 +173,7 @@ class Arena(Game):
         ship.angle = values["aim"]
         if ship.budget > 0 and self.phase != "ended":
             ship.budget -= 1
-            ship.x, ship.y = move(ship.x, ship.y, ship.dx, ship.dy, self.dt)
+            ship.x, ship.y = move(ship.x, ship.y, ship.dx, ship.dy, self.dt, self.world)
 
     def step(self, tick: int) -> None:
         dt = self.dt
@@ -199,7 +206,7 @@ class Arena(Game):
 
     def _random_spot(self) -> tuple[float, float]:
         margin = RULES.player_radius * 2
-        span = RULES.world - 2 * margin
+        span = self.world - 2 * margin
         return snap(margin + self.rng.random() * span), snap(margin + self.rng.random() * span)
 
     def _new_round(self, tick: int) -> None:
@@ -243,9 +250,10 @@ class Arena(Game):
         heading = drone.heading + self.rng.random() - 0.5
         x = drone.x + math.cos(heading) * distance
         y = drone.y + math.sin(heading) * distance
-        if not (0.0 <= x <= WORLD and 0.0 <= y <= WORLD):
+        world = self.world
+        if not (0.0 <= x <= world and 0.0 <= y <= world):
             heading += math.pi
-            x, y = clamp(x), clamp(y)
+            x, y = clamp(x, world), clamp(y, world)
         drone.heading, drone.x, drone.y = heading, x, y
 
     def _step_drones(self, dt: float) -> None:
@@ -255,8 +263,8 @@ class Arena(Game):
                 self._walk(body, distance)
 
     def _step_bullets(self, dt: float) -> None:
-        targets = [(eid, body) for eid, body in self.entities.items()
-                   if body.kind != BULLET and body.hp > 0]
+        targets = Targets([(eid, body) for eid, body in self.entities.items()
+                           if body.kind != BULLET and body.hp > 0], HIT_REACH)
         spent = []
         for eid, bullet in self.entities.items():
             if bullet.kind != BULLET:
@@ -264,11 +272,11 @@ class Arena(Game):
             bullet.x += bullet.vx * dt
             bullet.y += bullet.vy * dt
             bullet.life -= dt
-            if bullet.life <= 0 or not (0 <= bullet.x <= RULES.world and
-                                        0 <= bullet.y <= RULES.world):
+            if bullet.life <= 0 or not (0 <= bullet.x <= self.world and
+                                        0 <= bullet.y <= self.world):
                 spent.append(eid)
                 continue
-            for target_id, target in targets:
+            for target_id, target in targets.near(bullet.x, bullet.y):
                 radius = RULES.player_radius if target.kind == SHIP else RULES.npc_radius
                 if target_id != bullet.owner and target.hp > 0 and (
                     (target.x - bullet.x) ** 2 + (target.y - bullet.y) ** 2 <= radius * radius

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
+from shared.grid import Grid
 from shared.schema import EntitySchema, InputSchema, SettingsSchema
 
 
@@ -101,6 +102,9 @@ class Game:
     entity_schema: ClassVar[EntitySchema]
     input_schema: ClassVar[InputSchema]
     settings_schema: ClassVar[SettingsSchema]
+    # interest management: each client receives only the grid cells around its own entity
+    # (the entity whose id is its player id); None sends everyone the whole state
+    interest: ClassVar[Grid | None] = None
 
     def __init__(
         self,

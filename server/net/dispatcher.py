@@ -24,6 +24,11 @@ class SocketDispatcher:
         """Send one event to one connection, without waiting."""
         self.sio.manager.fanout(event, [payload], NAMESPACE, sid)
 
+    def send_encoded(self, sid: str, event: str, payload: bytes) -> int:
+        """Send one event whose payload is already msgpack to one connection, without
+        waiting; returns the payload bytes sent."""
+        return self.sio.manager.fanout_encoded(event, payload, NAMESPACE, sid)
+
     async def enter(self, sid: str, room_id: str) -> None:
         """Add a connection to a room's broadcast group."""
         await self.sio.enter_room(sid, room_id)

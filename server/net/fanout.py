@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import socket
 import struct
@@ -29,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import msgpack
 import socketio
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
@@ -56,6 +58,15 @@ def websocket_frame(payload: bytes | str) -> bytes:
     else:
         header = struct.pack("!BBQ", first, 127, length)
     return header + data
+
+
+@functools.cache
+def event_prefix(namespace: str, event: str) -> bytes:
+    """The msgpack Socket.IO EVENT packet of ``event`` in ``namespace`` up to its one
+    argument, which follows as msgpack bytes (the packet map ends with its ``data``)."""
+    encoded = msgpack.packb({"type": sio_packet.EVENT, "nsp": namespace, "data": [event, None]})
+    assert encoded.endswith(b"\xc0")
+    return encoded[:-1]
 
 
 class FramedPacket(eio_packet.Packet):
@@ -248,6 +259,15 @@ class FanoutManager(socketio.AsyncManager):
         times recipients)."""
         encoded = self.server.packet_class(
             sio_packet.EVENT, namespace=namespace, data=[event, *arguments]).encode()
+        return self._deliver(event, encoded, namespace, room, skip_sid)
+
+    def fanout_encoded(self, event: str, payload: bytes, namespace: str, sid: str) -> int:
+        """Send an event whose one argument is already msgpack (``payload``) to one client
+        now: the packet is spliced around it, not encoded. Returns the payload bytes sent."""
+        return self._deliver(event, event_prefix(namespace, event) + payload, namespace, sid)
+
+    def _deliver(self, event: str, encoded: bytes, namespace: str, room: Any,
+                 skip_sid: Any = None) -> int:
         packet = FramedPacket(eio_packet.MESSAGE, encoded, event in self.droppable_events)
         skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
         sockets = self.server.eio.sockets

@@ -20,21 +20,22 @@ export function snap(value) {
   return Math.floor(value / step + 0.5) * step;
 }
 
-/** Keep a coordinate inside the world. */
-export function clamp(value) {
-  return value < 0.0 ? 0.0 : value > RULES.world ? RULES.world : value;
+/** Keep a coordinate inside a world of side `world`. */
+export function clamp(value, world = RULES.world) {
+  return value < 0.0 ? 0.0 : value > world ? world : value;
 }
 
 /**
- * A player's position `[x, y]` after moving `dt` seconds with stick input `(dx, dy)`.
- * Inputs longer than 1 are scaled down to 1, so diagonals are not faster.
+ * A player's position `[x, y]` after moving `dt` seconds with stick input `(dx, dy)` in a
+ * world of side `world`. Inputs longer than 1 are scaled down to 1, so diagonals are not
+ * faster.
  */
-export function move(x, y, dx, dy, dt) {
+export function move(x, y, dx, dy, dt, world = RULES.world) {
   const length = Math.sqrt(dx * dx + dy * dy);
   if (length > 1.0) {
     dx /= length;
     dy /= length;
   }
   const distance = RULES.player_speed * dt;
-  return [snap(clamp(x + dx * distance)), snap(clamp(y + dy * distance))];
+  return [snap(clamp(x + dx * distance, world)), snap(clamp(y + dy * distance, world))];
 }

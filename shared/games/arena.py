@@ -42,13 +42,15 @@ def snap(value: float) -> float:
     return math.floor(value / step + 0.5) * step
 
 
-def clamp(value: float) -> float:
-    """Keep a coordinate inside the world."""
-    return 0.0 if value < 0.0 else RULES.world if value > RULES.world else value
+def clamp(value: float, world: float = RULES.world) -> float:
+    """Keep a coordinate inside a world of side ``world``."""
+    return 0.0 if value < 0.0 else world if value > world else value
 
 
-def move(x: float, y: float, dx: float, dy: float, dt: float) -> tuple[float, float]:
-    """A player's position after moving ``dt`` seconds with stick input ``(dx, dy)``.
+def move(x: float, y: float, dx: float, dy: float, dt: float,
+         world: float = RULES.world) -> tuple[float, float]:
+    """A player's position after moving ``dt`` seconds with stick input ``(dx, dy)`` in a
+    world of side ``world``.
 
     Inputs longer than 1 are scaled down to 1, so diagonals are not faster.
     """
@@ -57,4 +59,4 @@ def move(x: float, y: float, dx: float, dy: float, dt: float) -> tuple[float, fl
         dx /= length
         dy /= length
     distance = RULES.player_speed * dt
-    return snap(clamp(x + dx * distance)), snap(clamp(y + dy * distance))
+    return snap(clamp(x + dx * distance, world)), snap(clamp(y + dy * distance, world))

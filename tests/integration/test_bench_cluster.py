@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 import redis
 
-from bench.measure import ROOT, Timing, run_one
+from bench.measure import Timing, run_one
 from bench.redis_probe import PrivateRedis, command_deltas, window_figures
 from bench.shapes import Shape
 from bench.systems import SYSTEMS
-from tests.e2e.programs import require_program
 
 
 @pytest.fixture
@@ -37,15 +36,6 @@ def test_commandstats_count_what_scripts_run_inside_and_leave_out_the_harness(pr
     assert figures["redis_commands_per_s"] == round(6 / seconds, 1)
     assert figures["redis_commands_per_room_s"] == round(6 / seconds / 2, 3)
     assert list(figures["redis_commands"]) == ["set", "eval", "get", "incr"]
-
-
-@pytest.fixture
-def bench_node_modules() -> None:
-    """The load generator's packages (``make bench`` installs them; so does ``make test``)."""
-    require_program("node", "apt-get install nodejs npm")
-    if not (ROOT / "bench" / "node_modules" / "socket.io-client").is_dir():
-        pytest.fail("bench/node_modules is missing: run `make bench/node_modules/.installed`",
-                    pytrace=False)
 
 
 @pytest.mark.usefixtures("bench_node_modules")

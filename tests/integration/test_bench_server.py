@@ -1,8 +1,9 @@
-"""The benchmark's server, started as the harness starts it, serves the bench game; the
-plain server does not."""
+"""The benchmark's server, started as the harness starts it, serves the bench games (S4's
+large one with interest management); the plain server does not."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from bench import procs
-from bench.measure import ROOT
+from bench.measure import ROOT, Timing, run_one
 from bench.shapes import SHAPES
 from bench.systems import SYSTEMS
 from client import TickwireClient
@@ -63,6 +64,20 @@ async def test_loadgen_quick_join_lands_in_one_running_bench_room(bench_clients)
     assert kinds.count(RULES.kinds["drone"]) == SHAPE.npcs
 
 
+async def test_s4_quick_join_lands_in_a_large_room_that_sends_only_what_is_near(bench_clients):
+    first, second = bench_clients
+    s4 = SHAPES["S4"]
+    request = {"game": s4.game, "settings": {"npcs": s4.npcs}, "max_players": s4.players}
+    opened = await first.quick_join(**request)
+    joined = await second.quick_join(**request)
+    assert joined.room["id"] == opened.room["id"] and opened.room["started"]
+    await first.send_input(dx=1.0, dy=0.0, aim=0.0, fire=False)
+    mirror = await first.wait_until(lambda mirror: mirror.ack == 1 and mirror.me() is not None)
+    assert mirror.interest
+    drones = [e for e in mirror.view().values() if e["kind"] == RULES.kinds["drone"]]
+    assert 0 < len(drones) < s4.npcs / 2  # a 3 x 3 block of 10 x 10 cells, give or take
+
+
 async def test_the_plain_server_offers_no_bench_game(connect):
     client = await connect("player")
     assert (await refusal(client.quick_join(game="bench"))).code == "unknown_game"
@@ -73,3 +88,15 @@ def test_bench_command_help():
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert "--shapes" in done.stdout
+
+
+@pytest.mark.usefixtures("bench_node_modules")
+def test_the_loadgen_plays_a_tiny_s4_and_follows_its_acks(tmp_path):
+    s4 = SHAPES["S4"]
+    shape = dataclasses.replace(s4, name="tiny S4", clients=4, players=4)
+    run = run_one(SYSTEMS["tickwire"], shape, 4, Timing(0.5, 1.5), logs=tmp_path)
+    assert "error" not in run, run
+    assert run["clients"] == 4 and run["connect_errors"] == 0 and run["disconnects"] == 0
+    assert run["rooms"] == 1 and run["msgs_per_client_s_min"] >= 15
+    assert run["lat_samples"] > 0 and run["lat_p99_ms"] < 200  # interest acks are followed
+    assert run["state_gaps"] == 0 and run["bytes_per_client_s"] > 0

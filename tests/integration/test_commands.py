@@ -8,6 +8,7 @@ import signal
 import sys
 
 import aiohttp
+import pytest
 
 from client import TickwireClient
 from tests.helpers import ROOT, free_port, start_server
@@ -41,13 +42,14 @@ async def test_server_command_takes_flags_and_environment():
         await stop(process)
 
 
-async def test_bots_command_plays_and_prints_a_summary():
+@pytest.mark.parametrize("game", ["arena", "arena-large"])
+async def test_bots_command_plays_and_prints_a_summary(game):
     port = free_port()
     server = await start_server("--port", str(port))
     try:
         bots = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "client.bots", "--url", f"http://127.0.0.1:{port}",
-            "--rooms", "2", "--per-room", "3", "--duration", "2", cwd=ROOT,
+            "--rooms", "2", "--per-room", "3", "--duration", "2", "--game", game, cwd=ROOT,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         )
         output, _ = await asyncio.wait_for(bots.communicate(), timeout=60)

@@ -108,6 +108,28 @@ test("a tick gap asks for one keyframe and the mirror recovers from it", async (
   await leave(seat);
 });
 
+test("in an interest-managed room the mirror follows cells and prediction the room's world", async () => {
+  const connection = new FakeConnection();
+  const client = new GameClient(connection);
+  const joining = client.join("abc234");
+  const ship = [ME, 15990, 2000, 0, 100, 0, KIND.SHIP, "me"]; // x 3997.5, past the arena's 1000
+  connection.take("join").reply({ ...welcome(), interest: { world: 4000, cell: 400, view: 1, slack: 50 },
+    keyframe: [10, [[19, [ship]]], [ME, 0]] });
+  await joining;
+  assert.equal(client.world, 4000);
+  assert.deepEqual(client.mirror.cells, new Map([[19, new Set([ME])]]));
+  const drone = [5, 13000, 1500, 0, 50, 0, KIND.DRONE, "d"];
+  connection.emit("s", [11, 0, [], [[8, [drone]]], [[19, [1, 1, ME, -4]]]]); // a cell comes into view
+  assert.deepEqual(client.mirror.cells, new Map([[19, new Set([ME])], [8, new Set([5])]]));
+  assert.equal(client.me().x, 3996.5);
+  connection.emit("s", [12, 0, [8], [], []]); // and goes
+  assert.deepEqual([...client.mirror.entities.keys()], [ME]);
+  assert.equal(client.mirror.tick, 12);
+  client.sendInput({ fire: false, aim: 0, dy: 0, dx: 1 });
+  assert.deepEqual(client.predictor.position, move(3996.5, 500, 1, 0, 1 / 20, 4000));
+  await leave({ connection, client });
+});
+
 test("inputs go out in the server's field order, numbered, and move the ship at once", async () => {
   const seat = await seated();
   const { connection, client } = seat;

@@ -1,11 +1,13 @@
-// Reads {schema, keyframe, messages} as JSON on stdin, feeds them to the browser's StateMirror
-// and prints, after each message, [tick, entities sorted by id, acks sorted by player id].
+// Reads {schema, keyframe, messages, playerId?, interest?} as JSON on stdin, feeds them to the
+// browser's StateMirror and prints, after each message, [tick, entities sorted by id, acks
+// sorted by player id].
 import { readFileSync } from "node:fs";
 import { EntitySchema } from "../../shared/schema.js";
 import { StateMirror } from "../../client/web/src/mirror.js";
 
-const { schema, keyframe, messages } = JSON.parse(readFileSync(0, "utf8"));
-const mirror = new StateMirror(new EntitySchema(schema), null);
+const { schema, keyframe, messages, playerId = null, interest = false } = JSON.parse(
+  readFileSync(0, "utf8"));
+const mirror = new StateMirror(new EntitySchema(schema), playerId, interest);
 mirror.loadKeyframe(keyframe);
 const states = messages.map((message) => {
   mirror.applyState(message);

@@ -1,4 +1,4 @@
-// Reads [[x, y, dx, dy, dt], ...] as JSON on stdin; prints [[x, y], ...] from the JS `move`.
+// Reads [[x, y, dx, dy, dt, world], ...] as JSON on stdin; prints [[x, y], ...] from the JS `move`.
 import { readFileSync } from "node:fs";
 import { move } from "../../shared/games/arena.js";
 

@@ -1,13 +1,22 @@
 """The browser's state mirror reads the server's deltas exactly: a random world evolves on the
-Python side, its keyframe and state messages (``shared.delta``) are fed to the JavaScript
-``StateMirror``, and after every tick both hold the same entities and acks."""
+Python side, its keyframe and state messages (``shared.delta``; under interest management,
+``server.interest``) are fed to the JavaScript ``StateMirror``, and after every tick both hold
+the same entities and acks as the Python one."""
 
 from __future__ import annotations
 
 import random
+from types import SimpleNamespace
+from typing import Any
 
+import msgpack
+
+from client.mirror import StateMirror
 from server.games.arena import Arena
+from server.games.base import Player
+from server.interest import CellSync
 from shared.delta import diff, diff_acks, keyframe_message, state_message
+from shared.grid import Grid
 from shared.schema import Quantized
 
 TICKS = 300
@@ -65,5 +74,53 @@ def test_js_mirror_follows_python_deltas(run_script):
     schema, keyframe, messages, expected = _world(random.Random(7))
     states = run_script("mirror_cli.mjs",
                         {"schema": schema, "keyframe": keyframe, "messages": messages})
+    for want, got in zip(expected, states, strict=True):
+        assert got == want, f"mirror differs at tick {want[0]}"
+
+
+class _Body:
+    """An entity as the arena's schema reads it, from wire values."""
+
+    def __init__(self, values: tuple[Quantized, ...]) -> None:
+        x, y, angle, self.hp, self.score, self.kind, self.name = values
+        self.x, self.y, self.angle = x * 0.25, y * 0.25, angle * 6.283185307179586 / 256
+
+
+class _Capture:
+    """A dispatcher keeping the decoded state messages sent to the one connection."""
+
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
+
+    def send_encoded(self, sid: str, event: str, payload: bytes) -> int:
+        self.sent.append(msgpack.unpackb(payload, strict_map_key=False))
+        return len(payload)
+
+
+def test_js_mirror_follows_python_cells(run_script):
+    rng = random.Random(11)
+    schema, grid = Arena.entity_schema, Grid(world=1000, cell=100, view=1, slack=20, step=0.25)
+    world = {eid: _entity(rng) for eid in range(1, 60)}
+    sync, capture = CellSync(schema, grid), _Capture()
+    seat = SimpleNamespace(player=Player(1, "me"))
+    sync.advance(1, {eid: _Body(v) for eid, v in world.items()}, {1: 0}, [])
+    keyframe = sync.keyframe_for("me", 1)
+    python = StateMirror(schema, 1, interest=True)
+    python.load_keyframe(keyframe)
+    expected = []
+    for tick in range(2, TICKS + 2):
+        world = {eid: _evolve(rng, e) for eid, e in world.items()
+                 if eid == 1 or rng.random() > 0.01}
+        world[tick + 100] = _entity(rng)
+        world[1] = ((tick * 40) % 4000, 2000, *world[1][2:])  # the viewer sweeps the world
+        sync.advance(tick, {eid: _Body(v) for eid, v in world.items()}, {1: tick}, [])
+        sync.deliver(capture, "room", {"me": seat})
+        assert python.apply_state(capture.sent[-1])
+        expected.append([tick, sorted([eid, *v] for eid, v in python.entities.items()),
+                         [[1, tick]]])
+    assert all(sum(len(message[part]) for message in capture.sent) > 10 for part in (2, 3))
+    states = run_script("mirror_cli.mjs", {
+        "schema": schema.describe(), "keyframe": keyframe, "messages": capture.sent,
+        "playerId": 1, "interest": True})
     for want, got in zip(expected, states, strict=True):
         assert got == want, f"mirror differs at tick {want[0]}"

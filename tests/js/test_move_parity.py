@@ -1,17 +1,20 @@
 """The browser's prediction uses the same movement as the server: Python's and JavaScript's
-``move`` give identical results on the same few thousand inputs."""
+``move`` give identical results on the same few thousand inputs, in the arena's world and in
+the large arena's."""
 
 from __future__ import annotations
 
 import random
 
+import pytest
+
 from shared.games.arena import RULES, move
+from shared.games.arena_large import LARGE
 
 CASES = 5000
 
 
-def _cases(rng: random.Random) -> list[list[float]]:
-    world = RULES.world
+def _cases(rng: random.Random, world: float) -> list[list[float]]:
     edges = [0.0, world, -0.0, 0.125, world - 0.125]
     cases = []
     for index in range(CASES):
@@ -22,12 +25,13 @@ def _cases(rng: random.Random) -> list[list[float]]:
         else:  # what a stick or a bot sends
             dx, dy = rng.uniform(-1, 1), rng.uniform(-1, 1)
         dt = rng.choice((1 / 20, 1 / 30, 1 / 60, 1 / 7, rng.uniform(0.001, 0.2)))
-        cases.append([x, y, dx, dy, dt])
+        cases.append([x, y, dx, dy, dt, world])
     return cases
 
 
-def test_js_move_matches_python(run_script):
-    cases = _cases(random.Random(20261123))
+@pytest.mark.parametrize("world", [RULES.world, LARGE.world])
+def test_js_move_matches_python(run_script, world):
+    cases = _cases(random.Random(20261123), world)
     expected = [list(move(*case)) for case in cases]
     actual = run_script("move_cli.mjs", cases)
     mismatches = [(case, e, a) for case, e, a in zip(cases, expected, actual, strict=True)

@@ -19,6 +19,7 @@ export class App {
     this.screen = null;
     this.lobby = new Lobby(root, {
       quickPlay: (name) => this.#play(name, (client) => client.quickPlay()),
+      quickPlayLarge: (name) => this.#play(name, (client) => client.quickPlay("arena-large", 64)),
       create: (name) => this.#play(name, (client) => client.create({ public: false })),
       join: (name, code, spectate) => this.#play(name, (client) => client.join(code, spectate)),
     });

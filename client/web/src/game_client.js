@@ -5,7 +5,7 @@
  */
 import { DEFAULTS, EVENTS } from "../../../shared/protocol.js";
 import { EntitySchema } from "../../../shared/schema.js";
-import { move } from "../../../shared/games/arena.js";
+import { RULES, move } from "../../../shared/games/arena.js";
 import { TickwireError } from "./errors.js";
 import { Interpolator } from "./interpolation.js";
 import { StateMirror } from "./mirror.js";
@@ -36,6 +36,8 @@ export class GameClient {
     this.connection = connection;
     this.room = null;
     this.playerId = null;
+    this.world = RULES.world; // side of the room's world (the welcome's `interest` says)
+    this.interest = null; // the welcome's `interest` ({world, cell, view, slack}), if any
     this.mirror = null;
     this.interpolator = null;
     this.predictor = null;
@@ -80,9 +82,9 @@ export class GameClient {
     return this.#enter(EVENTS.join, { watch: ticket });
   }
 
-  /** Join the fullest public room with a free seat, or open one. */
-  quickPlay() {
-    return this.#enter(EVENTS.quick_join, { game: DEFAULTS.game, settings: {}, max_players: DEFAULTS.max_players });
+  /** Join the fullest public room of `game` with a free seat, or open one for `maxPlayers`. */
+  quickPlay(game = DEFAULTS.game, maxPlayers = DEFAULTS.max_players) {
+    return this.#enter(EVENTS.quick_join, { game, settings: {}, max_players: maxPlayers });
   }
 
   /** Leave the room; the seat is released at once. */
@@ -142,9 +144,13 @@ export class GameClient {
     this.playerId = answer.player_id;
     this.#token = answer.token ?? null;
     this.#inputNames = answer.inputs.map(([name]) => name);
-    this.mirror = new StateMirror(new EntitySchema(answer.schema), this.playerId);
+    this.interest = answer.interest ?? null;
+    const world = (this.world = this.interest?.world ?? RULES.world);
+    this.mirror = new StateMirror(new EntitySchema(answer.schema), this.playerId,
+      answer.interest !== undefined);
     this.interpolator = new Interpolator({ tickRate: this.room.tick_rate });
-    this.predictor = new Predictor(move, 1 / this.room.tick_rate);
+    this.predictor = new Predictor((x, y, dx, dy, dt) => move(x, y, dx, dy, dt, world),
+      1 / this.room.tick_rate);
     this.mirror.loadKeyframe(answer.keyframe);
     if (!resumed) this.#seq = 0;
     this.#seq = Math.max(this.#seq, this.mirror.ack); // the server ignores seqs it has seen

@@ -33,7 +33,7 @@ export class GameScreen {
     this.canvas = el("canvas", { className: "arena", id: "arena" });
     this.node = el("section", { className: "game" }, this.canvas);
     root.append(this.node);
-    this.renderer = new Renderer(this.canvas);
+    this.renderer = new Renderer(this.canvas, client.world, client.interest?.cell ?? null);
     this.renderer.resize();
     this.hud = new Hud(this.node, actions);
     this.input = client.spectating ? null : new InputController(this.canvas);
@@ -92,7 +92,8 @@ export class GameScreen {
     const entities = client.interpolator.sample(now);
     const me = this.#me(now);
     const players = new Map(client.room.players.map((p) => [p.id, p]));
-    this.renderer.draw({ entities, me, players, time: now });
+    const held = client.mirror.interest ? client.mirror.cells : null;
+    this.renderer.draw({ entities, me, players, time: now, held });
     this.#meOnScreen = me ? this.renderer.toScreen(me.x, me.y) : null;
     if (now - this.#hudAt >= HUD_REFRESH_MS) {
       this.#hudAt = now;

@@ -11,8 +11,8 @@ import { watchPublicRooms } from "./room_feed.js";
 const NAME_KEY = "tickwire.name";
 
 /**
- * Builds the lobby inside `root`. `actions`: `quickPlay(name)`, `create(name)`,
- * `join(name, code, spectate)`; each returns a promise.
+ * Builds the lobby inside `root`. `actions`: `quickPlay(name)`, `quickPlayLarge(name)` (the
+ * large arena), `create(name)`, `join(name, code, spectate)`; each returns a promise.
  */
 export class Lobby {
   constructor(root, actions) {
@@ -33,6 +33,7 @@ export class Lobby {
     this.buttons = [
       el("button", { id: "quick-play", className: "primary big", type: "button", onclick: () => this.#run((n) => actions.quickPlay(n)) }, "Quick play"),
       el("button", { id: "create-room", className: "secondary big", type: "button", onclick: () => this.#run((n) => actions.create(n)) }, "Create private room"),
+      el("button", { id: "quick-play-large", className: "secondary big", type: "button", title: "A 4,000-unit world for up to 64 pilots", onclick: () => this.#run((n) => actions.quickPlayLarge(n)) }, "Large arena"),
     ];
     const join = el("button", { id: "join", className: "secondary", type: "submit" }, "Join");
     const watch = el("button", { id: "watch", className: "ghost", type: "button", onclick: () => this.#joinCode(true) }, "Watch");
@@ -47,7 +48,7 @@ export class Lobby {
         el("p", { className: "tagline" }, "Fast arena dogfights with your friends, right in the browser")),
       el("section", { className: "card play" },
         el("label", { className: "field" }, el("span", {}, "Display name"), this.name),
-        el("div", { className: "actions" }, ...this.buttons.slice(0, 2)),
+        el("div", { className: "actions" }, ...this.buttons.slice(0, 3)),
         el("div", { className: "divider" }, el("span", {}, "or join a friend")),
         form,
         this.error),

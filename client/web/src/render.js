@@ -11,6 +11,7 @@ const MINIMAP = 150; // CSS pixels
 const COLORS = {
   space: "#060912",
   floor: "#0c1424",
+  fog: "rgba(6, 9, 18, 0.6)",
   grid: "rgba(120, 160, 255, 0.07)",
   border: "#4fd1ff",
   drone: "#ff8a3d",
@@ -26,12 +27,17 @@ export function playerColor(id) {
   return `hsl(${50 + (spread * 290) / 360}, 85%, 62%)`;
 }
 
-/** Renders frames on `canvas`. */
+/**
+ * Renders frames on `canvas` of a square world of side `world`; with interest management,
+ * cut in cells of side `cell`, the cells the server does not send are shaded.
+ */
 export class Renderer {
-  constructor(canvas) {
+  constructor(canvas, world = RULES.world, cell = null) {
     this.canvas = canvas;
     this.context = canvas.getContext("2d");
-    this.camera = { x: RULES.world / 2, y: RULES.world / 2, scale: 1 };
+    this.world = world;
+    this.cell = cell;
+    this.camera = { x: world / 2, y: world / 2, scale: 1 };
     this.width = 0;
     this.height = 0;
     this.ratio = 1;
@@ -59,8 +65,9 @@ export class Renderer {
    * @param me your ship `{id, x, y, angle, hp}` as predicted, or null (spectating).
    * @param players Map player id -> {name, connected} from the room info.
    * @param time frame time in ms, for animation.
+   * @param held with interest management, the cells the mirror holds (a Map keyed by cell).
    */
-  draw({ entities, me, players, time }) {
+  draw({ entities, me, players, time, held = null }) {
     if (this.canvas.clientWidth !== this.width || this.canvas.clientHeight !== this.height) this.resize();
     this.#aim(me);
     const g = this.context;
@@ -69,6 +76,7 @@ export class Renderer {
     g.fillRect(0, 0, this.width, this.height);
     this.#worldTransform();
     this.#floor();
+    if (held && this.cell) this.#fog(held);
     for (const [id, body] of entities) {
       if (body.kind === KIND.DRONE && body.hp > 0) this.#drone(body, time);
       else if (body.kind === KIND.BULLET) this.#bullet(body);
@@ -89,12 +97,13 @@ export class Renderer {
       const halfW = this.width / scale / 2;
       const halfH = this.height / scale / 2;
       this.camera = {
-        x: followInside(me.x, halfW),
-        y: followInside(me.y, halfH),
+        x: followInside(me.x, halfW, this.world),
+        y: followInside(me.y, halfH, this.world),
         scale,
       };
     } else {
-      this.camera = { x: RULES.world / 2, y: RULES.world / 2, scale: (fit * 0.92) / RULES.world };
+      const world = this.world;
+      this.camera = { x: world / 2, y: world / 2, scale: (fit * 0.92) / world };
     }
   }
 
@@ -108,7 +117,7 @@ export class Renderer {
 
   #floor() {
     const g = this.context;
-    const world = RULES.world;
+    const world = this.world;
     g.fillStyle = COLORS.floor;
     g.fillRect(0, 0, world, world);
     g.beginPath();
@@ -128,6 +137,19 @@ export class Renderer {
     g.globalAlpha = 1;
     g.lineWidth = 2.5;
     g.strokeRect(0, 0, world, world);
+  }
+
+  /** Shade the cells not `held`: the server sends nothing from there, so they look empty. */
+  #fog(held) {
+    const g = this.context;
+    const { cell } = this;
+    const columns = Math.ceil(this.world / cell);
+    g.fillStyle = COLORS.fog;
+    for (let row = 0; row < columns; row++) {
+      for (let column = 0; column < columns; column++) {
+        if (!held.has(row * columns + column)) g.fillRect(column * cell, row * cell, cell, cell);
+      }
+    }
   }
 
   #ship(id, body, online, mine) {
@@ -244,7 +266,7 @@ export class Renderer {
     const size = MINIMAP;
     const left = this.width - size - 16;
     const top = this.height - size - 16;
-    const k = size / RULES.world;
+    const k = size / this.world;
     g.fillStyle = "rgba(8, 14, 28, 0.75)";
     g.fillRect(left, top, size, size);
     g.strokeStyle = "rgba(79, 209, 255, 0.5)";
@@ -270,11 +292,11 @@ export class Renderer {
   }
 }
 
-/** A camera coordinate that follows `target` but shows little beyond the world's edge. */
-function followInside(target, half) {
+/** A camera coordinate that follows `target` but shows little beyond the edge of `world`. */
+function followInside(target, half, world) {
   const margin = 60;
   const low = half - margin;
-  const high = RULES.world - half + margin;
-  if (low > high) return RULES.world / 2;
+  const high = world - half + margin;
+  if (low > high) return world / 2;
   return Math.min(high, Math.max(low, target));
 }
