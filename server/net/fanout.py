@@ -198,7 +198,8 @@ def reset(transport: asyncio.Transport) -> None:
     never opens, for minutes.)"""
     sock = transport.get_extra_info("socket")
     if sock is not None:
-        with contextlib.suppress(OSError):
+        # OSError, or ValueError from uvloop once the socket is closed (its fd is then -1)
+        with contextlib.suppress(OSError, ValueError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     transport.abort()
 
