@@ -147,10 +147,8 @@ class CellSync:
         return encoded
 
     def _encoded_update(self, cell: int) -> bytes | None:
-        """A cell's delta since the last tick, encoded (None: nothing in it changed), built
-        once per tick."""
-        if cell in self._updates:
-            return self._updates[cell]
+        """A cell's delta since the last tick, encoded (None: nothing in it changed), and
+        kept for the rest of the tick (``_changes`` looks there first)."""
         empty: Snapshot = {}
         update = cell_update(cell, *diff(self.schema, self._previous.get(cell, empty),
                                          self.cells.get(cell, empty)))

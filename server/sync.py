@@ -29,21 +29,19 @@ class StateSync:
     def advance(
         self, tick: int, entities: Mapping[int, Any], acks: Mapping[int, int],
         departed: list[int],
-    ) -> list[Any]:
-        """Snapshot ``entities``, return the state message for ``tick`` and remember it.
+    ) -> None:
+        """Snapshot ``entities`` and remember the state message for ``tick`` (``message``).
 
         ``departed`` lists players who left since the last tick, so mirrors drop their acks.
         """
         now = self.schema.snapshot(entities)
         groups, spawns, removes = diff(self.schema, self.snapshot, now)
-        message = state_message(tick, groups, diff_acks(self.acks, acks), spawns, removes,
-                                departed)
+        self.message = state_message(tick, groups, diff_acks(self.acks, acks), spawns, removes,
+                                     departed)
         self.tick = tick
         self.snapshot = now
         self.acks = dict(acks)
-        self.message = message
         self._keyframe = None
-        return message
 
     def deliver(self, dispatcher: Dispatcher, room_id: str, members: Mapping[str, Any]) -> int:
         """Broadcast the last tick's state message to the room, encoded once; the bytes
