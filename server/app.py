@@ -91,7 +91,7 @@ def build_app(config: ServerConfig, games: Mapping[str, type[Game]] = GAMES
         max_room_load=config.max_room_load, busy_cpu=config.busy_cpu,
         max_rooms_per_address=config.max_rooms_per_address,
         max_client_tick_rate=config.max_client_tick_rate), CpuMeter())
-    events = EventService(config, node, cluster.public_url if cluster else "")
+    events = EventService(config, node, sio.addresses, cluster.public_url if cluster else "")
     if cluster is not None:
         cluster.registry.on_dead = events.node_lost
     lobby = Lobby(config, directory, dispatcher, games, node, stats, budget,

@@ -25,6 +25,7 @@ from server.events.stream import CLOUDEVENT, EVENTS_PATH, EventStream
 from server.history.api import FEED_SIZE, LEADERBOARD, MATCH, MAX_LIMIT, HistoryApi
 from server.history.consumer import HistorySink
 from server.history.store import build_store
+from server.net.addresses import AddressResolver
 from shared.protocol import HISTORY_FEED_PATH
 
 
@@ -34,10 +35,13 @@ class EventService:
     :param config: ``events``, ``data_dir``, ``db``, the outbox and delivery settings and
         ``admin_token``.
     :param node: this node's id (the events' source).
+    :param addresses: the client address of a request (for the event stream's per-address
+        cap).
     :param url: where clients reach this node (``node.up`` carries it).
     """
 
-    def __init__(self, config: ServerConfig, node: str, url: str = "") -> None:
+    def __init__(self, config: ServerConfig, node: str, addresses: AddressResolver,
+                 url: str = "") -> None:
         self.log = EventLog(node)
         self.producer = RoomEvents(self.log)
         store = build_store(config.db, config.data_dir)
@@ -52,7 +56,7 @@ class EventService:
         self.pipeline = EventPipeline(self.log, self.outbox, sinks,
                                       backoff_max=config.events_backoff_max,
                                       degraded_after=config.events_degraded_after, url=url)
-        self.stream = EventStream(self.pipeline, self.outbox, config.admin_token)
+        self.stream = EventStream(self.pipeline, self.outbox, config.admin_token, addresses)
         self.history_api = HistoryApi(store, self.history, config.admin_token)
 
     def route(self, app: web.Application) -> None:

@@ -26,6 +26,7 @@ from aiohttp_sse import sse_response
 
 from server.events.outbox import Outbox, StoredEvent
 from server.events.pipeline import EventPipeline
+from server.net.addresses import AddressResolver
 
 EVENTS_PATH = "/api/events"
 MAX_BACKLOG = 1000  # live events queued for one reader
@@ -67,11 +68,15 @@ class EventStream:
     :param pipeline: hands over newly stored events.
     :param outbox: holds the history readers resume from.
     :param admin_token: lets a reader see private rooms' events; empty: nobody can.
+    :param addresses: the client address of a request, as every per-address limit reads it
+        (trusted proxies, IPv6 by /64).
     """
 
-    def __init__(self, pipeline: EventPipeline, outbox: Outbox, admin_token: str) -> None:
+    def __init__(self, pipeline: EventPipeline, outbox: Outbox, admin_token: str,
+                 addresses: AddressResolver) -> None:
         self.pipeline = pipeline
         self.outbox = outbox
+        self.addresses = addresses
         self.expected = f"Bearer {admin_token}".encode() if admin_token else b""
         self.readers = 0
         self.by_address: Counter[str] = Counter()
@@ -88,7 +93,8 @@ class EventStream:
         """``GET /api/events``."""
         selection = self._filter(request)
         after = _position(request)
-        address = request.remote or "unknown"
+        address = self.addresses.client_key(request.remote,
+                                            request.headers.get("X-Forwarded-For"))
         if self.readers >= MAX_READERS or self.closing:
             raise _refused(web.HTTPServiceUnavailable, "server_busy",
                            "Too many event readers; try again later")

@@ -61,7 +61,7 @@ async def reading(url: str, headers: dict[str, str] | None = None
 
 @pytest.fixture
 def server_config(tmp_path):
-    return config_with(admin_token=TOKEN, data_dir=str(tmp_path))
+    return config_with(admin_token=TOKEN, data_dir=str(tmp_path), trusted_proxies="127.0.0.1/32")
 
 
 async def test_live_events_arrive_in_order_with_their_positions(tickwire):
@@ -136,3 +136,16 @@ async def test_one_address_may_hold_eight_readers(tickwire):
     async with reading(tickwire.url) as again:  # the readers are counted out when they go
         room_id, _, _ = await play_a_match(tickwire.url)
         assert (await again.until("room.ended", room_id))[-1][1]["subject"] == room_id
+
+
+async def test_behind_a_trusted_proxy_readers_count_by_the_forwarded_address(tickwire):
+    first, second = ({"X-Forwarded-For": address} for address in ("203.0.113.7", "203.0.113.8"))
+    async with contextlib.AsyncExitStack() as stack:
+        for _ in range(8):
+            await stack.enter_async_context(reading(tickwire.url, first))
+        async with aiohttp.ClientSession() as session, session.get(
+                f"{tickwire.url}/api/events", headers=first) as reply:
+            assert reply.status == 429
+        async with reading(tickwire.url, second) as other:  # another player behind the proxy
+            room_id, _, _ = await play_a_match(tickwire.url)
+            assert (await other.until("room.ended", room_id))[-1][1]["subject"] == room_id
