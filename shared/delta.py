@@ -30,7 +30,7 @@ the id before it there (the first: to 0).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from typing import Any
 
 import msgpack
@@ -121,29 +121,32 @@ def relative_ids(groups: list[Any]) -> list[Any]:
     """``groups`` (in place) with each entity id replaced by its difference to the id before
     it in ``groups`` (the first: to 0): ids of a cell are near each other, so most take one
     byte."""
-    position, previous = 0, 0
-    while position < len(groups):
-        width, count = int.bit_count(groups[position]) + 1, groups[position + 1]
-        position += 2
-        for _ in range(count):
-            eid = groups[position]
-            groups[position] = eid - previous
-            previous = eid
-            position += width
+    previous = 0
+    for position in _id_positions(groups):
+        eid = groups[position]
+        groups[position] = eid - previous
+        previous = eid
     return groups
 
 
 def absolute_ids(groups: Sequence[Any]) -> list[Any]:
     """A copy of ``groups`` with the ids ``relative_ids`` made relative whole again."""
     absolute = list(groups)
-    position, previous = 0, 0
-    while position < len(absolute):
-        width, count = int.bit_count(absolute[position]) + 1, absolute[position + 1]
+    previous = 0
+    for position in _id_positions(absolute):
+        previous = absolute[position] = previous + absolute[position]
+    return absolute
+
+
+def _id_positions(groups: Sequence[Any]) -> Iterator[int]:
+    """The index of every entity id in ``groups`` (``[mask, count, id, changes..., ...]``)."""
+    position = 0
+    while position < len(groups):
+        width, count = int.bit_count(groups[position]) + 1, groups[position + 1]
         position += 2
         for _ in range(count):
-            previous = absolute[position] = previous + absolute[position]
+            yield position
             position += width
-    return absolute
 
 
 def apply_cells(schema: EntitySchema, mirror: Mirror, cells: MutableMapping[int, set[int]],
