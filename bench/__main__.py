@@ -37,7 +37,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="comma-separated (S1,S2,S2C,S2E,S3,S4); S2E needs RabbitMQ; "
                         "S4 (the large arena) is compared per client with S2 when both run")
     parser.add_argument("--systems", default="tickwire,colyseus",
-                        help="systems for S1 and S2 (S2C runs tickwire-cluster and tickwire)")
+                        help="systems for S1 and S2 (S2C runs tickwire-cluster, tickwire and "
+                             "tickwire-pair)")
     parser.add_argument("--s3-systems", default="tickwire", help="systems for S3")
     parser.add_argument("--levels", default=",".join(map(str, S3_LEVELS)),
                         help="S3 client counts, in order")

@@ -1,8 +1,11 @@
 // Load generator for `make bench`: many simulated players in one Node process.
 //   node bench/loadgen.js --system tickwire|colyseus --port P[,P2...] --clients N --players 8
 //        --npcs 16 [--game bench] [--warmup 4] [--duration 15] [--max-time 120] [--probes 0] [--deflate 1]
+//        [--by-room 0]
 // With several ports (a cluster's nodes), client k connects to the k-th port round-robin;
-// a Tickwire client sent to another node (`moved`) follows the redirect.
+// a Tickwire client sent to another node (`moved`) follows the redirect. With --by-room 1
+// (separate servers), room k's clients (k*players and on) connect to the k-th port instead,
+// so each server fills whole rooms.
 // Each client sends one input every 50 ms (sends spread over 10 slots of 5 ms) and follows
 // its acknowledged input. --probes K > 0 is the light mode for capacity runs: only K clients,
 // spread over the rooms, decode states; the others count frames without decoding them.
@@ -34,19 +37,21 @@ const { values: args } = parseArgs({
     'max-time': { type: 'string', default: '120' },
     probes: { type: 'string', default: '0' },
     deflate: { type: 'string', default: '1' },
+    'by-room': { type: 'string', default: '0' },
   },
 });
 const CLIENTS = Math.min(+args.clients, MAX_CLIENTS);
 const PROBES = +args.probes > 0 ? Math.min(+args.probes, CLIENTS) : CLIENTS;
 const PROBE_STRIDE = Math.floor(CLIENTS / PROBES); // rooms fill in order: spread the probes
 const PORTS = args.port.split(',');
+const portOf = (index) => (args['by-room'] === '1' ? Math.floor(index / +args.players) : index);
 
 const sleep = (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 const connectors = { tickwire: connectTickwire, colyseus: connectColyseus };
 
 async function connectAll(connect) {
   const options = (index) => ({
-    url: `http://127.0.0.1:${PORTS[index % PORTS.length]}`, deflate: args.deflate === '1',
+    url: `http://127.0.0.1:${PORTS[portOf(index) % PORTS.length]}`, deflate: args.deflate === '1',
     players: +args.players, npcs: +args.npcs, game: args.game, probe: index % PROBE_STRIDE === 0,
     timeoutMs: 20000,
   });

@@ -106,13 +106,15 @@ def _per_client(figures: dict[str, Any]) -> dict[str, Any]:
 
 
 def _drive(servers: Servers, shape: Shape, clients: int, timing: Timing) -> dict[str, Any]:
-    """Run the loadgen (its clients spread over the servers' ports) and sample the servers
+    """Run the loadgen (its clients spread over the servers' ports: round-robin over a
+    cluster's nodes, a room's clients together over separate servers) and sample the servers
     before it starts and at its window markers."""
     argv = ["node", "bench/loadgen.js", "--system", servers.system.client,
             "--port", ",".join(map(str, servers.ports)), "--clients", str(clients),
             "--players", str(shape.players), "--npcs", str(shape.npcs), "--game", shape.game,
             "--warmup", str(timing.warmup), "--duration", str(timing.duration),
-            "--max-time", str(timing.max_time(clients)), "--probes", str(shape.probes)]
+            "--max-time", str(timing.max_time(clients)), "--probes", str(shape.probes),
+            "--by-room", "0" if servers.system.cluster else "1"]
     before = None if servers.redis is None else servers.redis.sample()
     loadgen = subprocess.Popen(procs.pinned(argv, LOADGEN_CPU), cwd=ROOT, text=True,
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,

@@ -32,6 +32,8 @@ RATIOS = {
     ("tickwire-cluster", "tickwire"): ("one_process", (
         ("server_cpu_ms_per_client_s", "cpu_per_client"), ("lat_p50_ms", "lat_p50"),
         ("lat_p99_ms", "lat_p99"))),
+    ("tickwire-cluster", "tickwire-pair"): ("two_processes", (
+        ("server_cpu_ms_per_client_s", "cpu_per_client"), ("lat_p99_ms", "lat_p99"))),
     ("tickwire-events", "tickwire"): ("no_sinks", (("server_cpu_pct", "cpu"),
                                                    ("lat_p99_ms", "lat_p99"))),
 }
@@ -93,10 +95,10 @@ def capacity(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {"max_clients_held": max(held, default=0), "levels": levels}
 
 
-def compared(shape: str) -> tuple[str, str]:
-    """The shape's own system and its reference (see ``Shape.systems``)."""
+def compared(shape: str) -> tuple[str, ...]:
+    """The shape's own system, then its references (see ``Shape.systems``)."""
     systems = SHAPES[shape].systems if shape in SHAPES else ()
-    return (systems[0], systems[1]) if len(systems) > 1 else (PRIMARY, REFERENCE)
+    return systems if len(systems) > 1 else (PRIMARY, REFERENCE)
 
 
 def summarize(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -105,7 +107,7 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     ratios to the reference."""
     summary: dict[str, dict[str, Any]] = {}
     for shape in dict.fromkeys(run["shape"] for run in runs):
-        primary, reference = compared(shape)
+        primary, *references = compared(shape)
         of_shape = [run for run in runs if run["shape"] == shape]
         by_system: dict[str, dict[str, Any]] = {}
         for system in dict.fromkeys(run["system"] for run in of_shape):
@@ -113,7 +115,8 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             by_system[system] = capacity(mine) if shape == "S3" else medians(mine)
         entry = {"system": primary, **by_system.pop(primary, {})}
         entry |= by_system
-        entry |= _ratios(entry, (primary, reference), by_system.get(reference, {}))
+        for reference in references:
+            entry |= _ratios(entry, (primary, reference), by_system.get(reference, {}))
         summary[shape] = entry
     for shape, entry in summary.items():
         versus = _versus(shape)
@@ -218,12 +221,13 @@ def tables(runs: list[dict[str, Any]], summary: dict[str, dict[str, Any]]) -> st
         versus = _versus(shape)
         out += _table("system", rows, CLUSTER_COLUMNS if clustered else
                       CLUSTER_COLUMNS[:1] if versus else ())
-        primary, reference = compared(shape)
-        label = RATIOS.get((primary, reference), (reference,))[0]
-        ratios = ", ".join(f"{key} = {value}" for key, value in entry.items()
-                           if key.endswith(f"_ratio_vs_{label}"))
-        if ratios:
-            out.append(f"\n{primary} / {reference}: {ratios}")
+        primary, *references = compared(shape)
+        for reference in references:
+            label = RATIOS.get((primary, reference), (reference,))[0]
+            ratios = ", ".join(f"{key} = {value}" for key, value in entry.items()
+                               if key.endswith(f"_ratio_vs_{label}"))
+            if ratios:
+                out.append(f"\n{primary} / {reference}: {ratios}")
         per_client = ", ".join(f"{key} = {value}" for key, value in entry.items()
                                if versus and key.endswith(f"_ratio_vs_{versus}"))
         if per_client:

@@ -15,13 +15,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 class Servers:
     """``system.nodes`` servers of ``system`` for ``shape``, every process on CPU ``cpu``; a
-    cluster (more than one node) also gets a private Redis, on the same CPU.
+    cluster also gets a private Redis, on the same CPU.
 
     :param system: what to start.
     :param shape: the load shape (some servers take it on their command line).
     :param cpu: the CPU the servers and the Redis run on (see ``procs.pinned``).
     :param logs: the folder their output goes to (``<system>-server.log``, or
-        ``<system>-node<i>.log`` and ``<system>-redis.log``).
+        ``<system>-node<i>.log`` and, for a cluster, ``<system>-redis.log``).
     """
 
     def __init__(self, system: System, shape: Shape, cpu: int, logs: Path) -> None:
@@ -31,8 +31,8 @@ class Servers:
         self.ports = [procs.free_port() for _ in range(system.nodes)]
         self.processes: list[subprocess.Popen[bytes]] = []
         self.redis: PrivateRedis | None = None
-        self.clustered = system.nodes > 1
-        names = [f"node{index + 1}" for index in range(system.nodes)] if self.clustered else [
+        self.several = system.nodes > 1
+        names = [f"node{index + 1}" for index in range(system.nodes)] if self.several else [
             "server"]
         self.logs = [logs / f"{system.name}-{name}.log" for name in names]
         self.redis_log = logs / f"{system.name}-redis.log"
@@ -48,7 +48,7 @@ class Servers:
     def start(self) -> None:
         """Start the Redis (for a cluster) and every server; return once each answers
         ``/metrics`` (RuntimeError if one exits or does not answer in time)."""
-        if self.clustered:
+        if self.system.cluster:
             self.redis = PrivateRedis(self.redis_log, self.cpu)
         for index, (port, log_path) in enumerate(zip(self.ports, self.logs, strict=True)):
             argv = (self.system.command(port, self.shape) if self.redis is None else
@@ -73,5 +73,5 @@ class Servers:
         for path in self.logs:
             if path.exists():
                 last = path.read_text(errors="replace").splitlines()[-lines:]
-                tail += [f"{path.stem}: {line}" for line in last] if self.clustered else last
+                tail += [f"{path.stem}: {line}" for line in last] if self.several else last
         return tail

@@ -29,8 +29,8 @@ class Shape:
     :param npcs: NPCs per room.
     :param probes: clients that decode states (0 = all; S3's light mode uses a few).
     :param systems: the systems this shape compares, whatever ``--systems`` says; the first
-        is the shape's own (top level of its summary), the second its reference. Empty: the
-        systems asked for, Tickwire against Colyseus.
+        is the shape's own (top level of its summary), the second its reference, any others
+        further references. Empty: the systems asked for, Tickwire against Colyseus.
     :param game: the game the clients quick-join (``bench/game.py``).
     :param versus: another shape whose figures per client this one's are compared with, when
         both ran.
@@ -49,8 +49,9 @@ class Shape:
 SHAPES = {
     "S1": Shape("S1", 16, 16, 32),
     "S2": Shape("S2", 200, 8, 16),
-    # S2's load on a cluster of two nodes and a Redis, against one process in the same run
-    "S2C": Shape("S2C", 200, 8, 16, systems=("tickwire-cluster", "tickwire")),
+    # S2's load on a cluster of two nodes and a Redis, against one process and against two
+    # processes that are no cluster (what splitting the load costs by itself) in the same run
+    "S2C": Shape("S2C", 200, 8, 16, systems=("tickwire-cluster", "tickwire", "tickwire-pair")),
     # S2's load with the Kafka and RabbitMQ event sinks on, against no sink in the same run
     "S2E": Shape("S2E", 200, 8, 16, systems=("tickwire-events", "tickwire")),
     "S3": Shape("S3", S3_LEVELS[0], 8, 16, probes=S3_PROBES),

@@ -20,8 +20,9 @@ class System:
     :param client: the loadgen's client for it (``--system``: tickwire or colyseus).
     :param metrics_prefix: prefix of its tick counters on ``/metrics``.
     :param command: the server's command line for a port and a shape.
-    :param nodes: server processes; more than one makes a cluster of nodes that share a
-        private Redis (``node_command``).
+    :param nodes: server processes, each taking every ``nodes``-th room's clients.
+    :param cluster: the nodes make one cluster that shares a private Redis (``node_command``);
+        without it, each process is a server of its own (a control for the cluster's cost).
     :param events: it publishes to event sinks (``bench.events``): the brokers run around the
         benchmark and its runs report event figures.
     """
@@ -31,6 +32,7 @@ class System:
     metrics_prefix: str
     command: Callable[[int, Shape], list[str]]
     nodes: int = 1
+    cluster: bool = False
     events: bool = False
 
 
@@ -70,7 +72,10 @@ def _colyseus(port: int, shape: Shape) -> list[str]:
 SYSTEMS = {
     "tickwire": System("tickwire", "tickwire", "tickwire_", _tickwire),
     "colyseus": System("colyseus", "colyseus", "colyseus_", _colyseus),
-    "tickwire-cluster": System("tickwire-cluster", "tickwire", "tickwire_", _tickwire, nodes=2),
+    "tickwire-cluster": System("tickwire-cluster", "tickwire", "tickwire_", _tickwire, nodes=2,
+                               cluster=True),
+    # the cluster's control: the same two processes on the same CPU, each a server of its own
+    "tickwire-pair": System("tickwire-pair", "tickwire", "tickwire_", _tickwire, nodes=2),
     "tickwire-events": System("tickwire-events", "tickwire", "tickwire_", _tickwire_events,
                               events=True),
 }

@@ -1,5 +1,6 @@
 """The benchmark's cluster shape on real processes: a private redis-server counted through
-``INFO commandstats``, and a tiny run on two real nodes whose Node clients follow ``moved``."""
+``INFO commandstats``, a tiny run on two real nodes whose Node clients follow ``moved``, and
+one on the cluster's control, two servers that are no cluster."""
 
 from __future__ import annotations
 
@@ -57,3 +58,18 @@ def test_two_clients_on_two_nodes_share_one_room_through_a_redirect(tmp_path):
     assert run["redis_commands_per_join"] > 0 and run["redis_join_commands"]["evalsha"] > 0
     assert sorted(path.name for path in tmp_path.iterdir()) == [
         "tickwire-cluster-node1.log", "tickwire-cluster-node2.log", "tickwire-cluster-redis.log"]
+
+
+@pytest.mark.usefixtures("bench_node_modules")
+def test_the_clusters_control_is_two_servers_that_each_fill_whole_rooms(tmp_path):
+    # tickwire-pair: the same two processes but no cluster, so a room's clients must arrive
+    # together on one server: room k's clients go to server k mod 2, and nobody is redirected
+    shape = Shape("tiny", clients=4, players=2, npcs=4)
+    run = run_one(SYSTEMS["tickwire-pair"], shape, 4, Timing(0.5, 1.5), logs=tmp_path)
+    assert "error" not in run, run
+    assert run["clients"] == 4 and run["connect_errors"] == 0 and run["disconnects"] == 0
+    assert run["rooms"] == 2 and run["redirects"] == 0
+    assert run["msgs_per_client_s_min"] >= 15
+    assert run.get("redis_commands_per_s") is None
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "tickwire-pair-node1.log", "tickwire-pair-node2.log"]

@@ -26,6 +26,8 @@ RUNS = [
          lat_p99_ms=51.0, redis_commands_per_s=22.0, redis_commands_per_room_s=0.88),
     _run("S2C", "tickwire", 2, server_cpu_ms_per_client_s=1.2, lat_p50_ms=26.0,
          lat_p99_ms=50.0),
+    _run("S2C", "tickwire-pair", 1, server_cpu_ms_per_client_s=1.25, lat_p99_ms=50.0),
+    _run("S2C", "tickwire-pair", 2, server_cpu_ms_per_client_s=1.35, lat_p99_ms=52.0),
 ]
 
 
@@ -39,6 +41,10 @@ def test_the_cluster_shape_puts_the_cluster_on_top_and_compares_it_with_one_proc
     assert cluster["cpu_per_client_ratio_vs_one_process"] == round(1.35 / 1.2, 3)
     assert cluster["lat_p99_ratio_vs_one_process"] == round(51.5 / 50.0, 3)
     assert "cpu_ratio_vs_colyseus" not in cluster
+    # and with two processes that are no cluster: what the cluster itself costs
+    assert cluster["tickwire-pair"]["server_cpu_ms_per_client_s"] == 1.3
+    assert cluster["cpu_per_client_ratio_vs_two_processes"] == round(1.35 / 1.3, 3)
+    assert cluster["lat_p99_ratio_vs_two_processes"] == round(51.5 / 51.0, 3)
     assert report.figures_of(cluster, "tickwire-cluster") is cluster
     assert report.figures_of(cluster, "tickwire") is cluster["tickwire"]
     # the usual shapes are unchanged: Tickwire on top, against Colyseus
@@ -55,6 +61,7 @@ def test_tables_and_targets_show_the_cluster_figures():
     cluster_row = next(line for line in s2c.splitlines() if line.startswith("| tickwire-cluster"))
     assert "| 21.00 / 0.84 |" in cluster_row
     assert "tickwire-cluster / tickwire: cpu_per_client_ratio_vs_one_process = 1.125" in s2c
+    assert "tickwire-cluster / tickwire-pair: cpu_per_client_ratio_vs_two_processes = 1.038" in s2c
     s2 = tables[tables.index("### S2 "):tables.index("### S2C")]
     assert "Redis" not in s2
     targets = report.targets(summary)

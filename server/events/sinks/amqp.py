@@ -6,12 +6,14 @@ The exchange (durable, type ``topic``) is declared at start. Each event is one p
 message in structured mode (``content-type: application/cloudevents+json``, ``message_id`` =
 the event id) published with the event type as routing key (bind a queue with ``room.*``,
 ``#``, ...) on a channel with publisher confirms: a batch counts as delivered once the broker
-confirmed every message. Messages are published one after another, so a queue gets each
-room's events in order.
+confirmed every message. A batch is pipelined: its messages are written one after another
+(the channel's lock keeps their order, so a queue gets each room's events in order) without
+waiting for each confirmation, which the broker then sends for many messages at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 import aio_pika
@@ -48,14 +50,16 @@ class AmqpSink:
             self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
 
     async def send(self, batch: list[StoredEvent]) -> None:
-        """Publish ``batch`` in order, each message confirmed by the broker."""
-        assert self._exchange is not None, "start() first"
-        for event in batch:
-            await self._exchange.publish(
+        """Publish ``batch`` in order, pipelined; return once the broker confirmed all of it."""
+        exchange = self._exchange
+        assert exchange is not None, "start() first"
+        await asyncio.gather(*(
+            exchange.publish(
                 aio_pika.Message(event.body, content_type=CONTENT_TYPE, message_id=event.id,
                                  delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                                  headers={"cloudEvents:subject": event.subject}),
                 routing_key=event.type, mandatory=False)
+            for event in batch))
 
     async def close(self) -> None:
         """Close the connection."""
