@@ -88,7 +88,7 @@ async def test_a_round_counts_down_then_ends_on_the_standings_and_the_next_one_c
     assert await page.locator("#standings li.me").count() == 1
     next_round = await _text(page, "#next-round")
     assert next_round.startswith("Next round in ") and next_round.endswith(" s")
-    assert (await _text(page, ".banner")).startswith("Round over — Sniper wins · next round in")
+    assert (await _text(page, ".banner")).startswith("Round over · next round in ")
     await screenshot(page, "round-end-standings")
 
     await page.locator("#round-end").wait_for(state="hidden")  # the next round's countdown

@@ -15,16 +15,16 @@ export function secondsUntil(room, untilTick, tick) {
   return Math.max(0, Math.ceil((untilTick - tick) / room.tick_rate));
 }
 
-/** The round's headline: warm-up, countdown, time left, or who won and when the next starts. */
+/**
+ * The round's headline: warm-up, countdown, time left, or when the next round starts (the end
+ * screen says who won).
+ */
 export function banner(room, tick) {
   const status = room.status ?? {};
   const left = secondsUntil(room, status.phase_ends_tick, tick);
   if (status.phase === "warmup") return "Warm-up — waiting for the host to start";
   if (status.phase === "starting") return left === null ? "Get ready…" : `Round starts in ${left}`;
-  if (status.phase === "ended") {
-    const over = status.winner ? `Round over — ${status.winner} wins` : "Round over";
-    return left === null ? over : `${over} · next round in ${left} s`;
-  }
+  if (status.phase === "ended") return left === null ? "Round over" : `Round over · next round in ${left} s`;
   if (status.phase === "playing") {
     const seconds = secondsUntil(room, status.round_ends_tick ?? status.phase_ends_tick, tick);
     if (seconds === null) return "";
