@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import itertools
 import os
 import socket
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -129,3 +130,20 @@ async def admin_call(url: str, method: str, path: str, body: Any = None,
         if answer.content_type == "application/json":
             return answer.status, await answer.json()
         return answer.status, await answer.text()
+
+
+@contextlib.asynccontextmanager
+async def firing(client: TickwireClient, aim: float) -> AsyncIterator[None]:
+    """While inside, ``client`` stands still and fires towards ``aim`` every tick."""
+
+    async def fire() -> None:
+        async for _ in client.updates():
+            await client.send_input(dx=0.0, dy=0.0, aim=aim, fire=True)
+
+    task = asyncio.create_task(fire())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -28,7 +28,8 @@ class ArenaRules:
     bullet_life: float
     fire_cooldown: float
     bullet_damage: int
-    respawn_delay: float
+    respawn_delay: float  # seconds a destroyed ship waits to come back
+    spawn_shield: float  # seconds a ship is invulnerable after (re)spawning and at a round's start
     round_end_pause: float
     kinds: dict[str, int]
 

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 import pytest
 
 from tests.e2e.pages import in_room, join_with_code, player_id, screenshot
+from tests.helpers import firing
 
 pytestmark = pytest.mark.e2e
-
-
-async def _fire_every_tick(bot, aim: float) -> None:
-    async for _ in bot.updates():
-        await bot.send_input(dx=0.0, dy=0.0, aim=aim, fire=True)
 
 
 async def test_a_kill_shows_in_the_kill_feed_of_the_other_pages(tickwire, open_page, connect):
@@ -31,18 +24,13 @@ async def test_a_kill_shows_in_the_kill_feed_of_the_other_pages(tickwire, open_p
     target = await player_id(alice)
     ships[joined.player_id].x, ships[joined.player_id].y = 400.0, 500.0  # set between ticks
     ships[target].x, ships[target].y = 550.0, 500.0  # 150 units east of the sniper
-    firing = asyncio.create_task(_fire_every_tick(sniper, aim=0.0))
-    try:
-        kill = await sniper.wait_for_message("kill")
+    async with firing(sniper, aim=0.0):
+        kill = await sniper.wait_for_message("kill")  # once Alice's spawn shield ran out
         for page in (bob, alice):
             line = page.locator(".kill-feed li", has_text="Alice")
             await line.wait_for()
             assert " ".join((await line.text_content()).split()) == "Sniper destroyed Alice"
             assert await page.locator(".kill-feed li .killer").first.text_content() == "Sniper"
         await screenshot(bob, "kill-feed-spectator")
-    finally:
-        firing.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await firing
     assert kill == {"killer": "Sniper", "killer_id": joined.player_id, "victim": "Alice",
                     "victim_id": target}

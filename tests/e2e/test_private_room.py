@@ -55,7 +55,7 @@ async def test_join_by_code_and_see_the_other_player_move(open_page):
     await screenshot(bob, "private-room-two-players")
 
 
-async def test_the_code_can_be_copied_and_the_shared_link_joins_directly(open_page):
+async def test_the_code_can_be_copied_and_the_shared_link_joins(open_page):
     host = await open_page("Host")
     room = await create_private_room(host)
     await host.click("#copy-code")
@@ -64,6 +64,7 @@ async def test_the_code_can_be_copied_and_the_shared_link_joins_directly(open_pa
     link = await host.evaluate("navigator.clipboard.readText()")
     assert link.endswith(f"/r/{room['code']}")
     guest = await open_page("Guest", path=f"/r/{room['code'].lower()}")
+    await guest.click("#link-join-button")  # the name prompt, with the remembered name
     assert (await in_room(guest))["id"] == room["id"]
     assert guest.url.endswith(f"/r/{room['code']}")
 

@@ -25,11 +25,11 @@ NAMES = ("ace", "bolt", "comet", "dash", "échappée", "")
 
 def _entity(rng: random.Random) -> tuple[Quantized, ...]:
     return (rng.randrange(4001), rng.randrange(4001), rng.randrange(256), rng.randrange(101),
-            rng.randrange(20), rng.randrange(3), rng.choice(NAMES))
+            rng.randrange(20), rng.randrange(3), rng.choice(NAMES), rng.random() < 0.5)
 
 
 def _evolve(rng: random.Random, entity: tuple[Quantized, ...]) -> tuple[Quantized, ...]:
-    x, y, angle, hp, score, kind, name = entity
+    x, y, angle, hp, score, kind, name, shield = entity
     if rng.random() < 0.7:
         x, y = x + rng.randint(-40, 40), y + rng.randint(-40, 40)
     if rng.random() < 0.3:
@@ -40,7 +40,9 @@ def _evolve(rng: random.Random, entity: tuple[Quantized, ...]) -> tuple[Quantize
         score += 1
     if rng.random() < 0.02:
         name = rng.choice(NAMES)
-    return x, y, angle, hp, score, kind, name
+    if rng.random() < 0.05:
+        shield = not shield
+    return x, y, angle, hp, score, kind, name, shield
 
 
 def _world(rng: random.Random):
@@ -82,7 +84,7 @@ class _Body:
     """An entity as the arena's schema reads it, from wire values."""
 
     def __init__(self, values: tuple[Quantized, ...]) -> None:
-        x, y, angle, self.hp, self.score, self.kind, self.name = values
+        x, y, angle, self.hp, self.score, self.kind, self.name, self.shield = values
         self.x, self.y, self.angle = x * 0.25, y * 0.25, angle * 6.283185307179586 / 256
 
 

@@ -46,9 +46,11 @@ def test_diagonal_input_is_not_faster():
     assert math.hypot(x - 500, y - 500) <= RULES.player_speed * DT + RULES.position_step
 
 
-def duel(score_limit: int, started: bool = True) -> tuple[Arena, Player]:
-    """Ann at (100, 100) facing Bob at (150, 100), in a started round unless told otherwise."""
-    arena = make_arena(npcs=0, score_limit=score_limit)
+def duel(score_limit: int, started: bool = True, shielded: bool = False,
+         countdown: int = 0) -> tuple[Arena, Player]:
+    """Ann at (100, 100) facing Bob at (150, 100), in a started round (after its countdown)
+    unless told otherwise, their spawn shields gone unless told otherwise."""
+    arena = make_arena(npcs=0, score_limit=score_limit, countdown=countdown)
     ann, bob = Player(1, "ann"), Player(2, "bob")
     arena.join(ann)
     arena.join(bob)
@@ -57,7 +59,14 @@ def duel(score_limit: int, started: bool = True) -> tuple[Arena, Player]:
         arena.step(1)
     arena.ships[1].x = arena.ships[1].y = 100.0
     arena.ships[2].x, arena.ships[2].y = 150.0, 100.0
+    if not shielded:
+        for ship in arena.ships.values():
+            ship.shield_until, ship.shield = 0, False
     return arena, ann
+
+
+def ticks(seconds: float) -> int:
+    return round(seconds / DT)
 
 
 def test_a_kill_scores_during_a_round_and_the_victim_respawns():
@@ -70,7 +79,7 @@ def test_a_kill_scores_during_a_round_and_the_victim_respawns():
         if shooter.score:
             break
     assert shooter.score == 1
-    assert target.hp == 0 and target.respawn_in > 0
+    assert target.hp == 0 and target.respawn_tick == tick + ticks(RULES.respawn_delay)
     for later in range(tick + 1, tick + 1 + round(RULES.respawn_delay / DT) + 2):
         arena.step(later)
     assert target.hp == RULES.player_hp
@@ -99,13 +108,14 @@ def test_warmup_kills_do_not_score():
 
 
 class Recorder:
-    """A message sink that keeps what the game broadcast."""
+    """A message sink that keeps what the game sent and broadcast."""
 
     def __init__(self) -> None:
         self.broadcasts: list[tuple[str, object]] = []
+        self.sent: list[tuple[int, str, object]] = []
 
     def send(self, player_id, kind, payload=None):
-        raise AssertionError("the arena only broadcasts")
+        self.sent.append((player_id, kind, payload))
 
     def broadcast(self, kind, payload=None):
         self.broadcasts.append((kind, payload))
@@ -122,3 +132,114 @@ def test_a_kill_and_only_a_kill_is_announced_for_the_kill_feed():
     assert arena.ships[2].hp == 0  # the hits before the last one were not announced
     assert recorder.broadcasts == [
         ("kill", {"killer": "ann", "killer_id": 1, "victim": "bob", "victim_id": 2})]
+
+
+def shoot_until(arena: Arena, shooter: Player, done, first: int = 2, last: int = 400) -> int:
+    """Fire east every tick from ``first`` until ``done()``; returns the tick it held at."""
+    for tick in range(first, last):
+        arena.apply(shooter, stick(fire=True))
+        arena.step(tick)
+        if done():
+            return tick
+    raise AssertionError("never happened")
+
+
+def test_the_countdown_holds_fire_then_begins_the_round_at_the_announced_tick():
+    arena, ann = duel(score_limit=5, started=False, countdown=3)
+    arena.ships[1].score = 4
+    arena.start()
+    assert arena.status()["phase"] == "starting"
+    arena.step(1)
+    status = arena.status()
+    assert status["phase"] == "starting" and status["phase_ends_tick"] == 1 + ticks(3)
+    assert arena.ships[1].score == 0  # a fresh round
+    for tick in range(2, 1 + ticks(3)):
+        arena.apply(ann, stick(dx=1, fire=True))
+        arena.step(tick)
+    assert arena.phase == "starting"
+    assert not [b for b in arena.entities.values() if b.kind == RULES.kinds["bullet"]]
+    arena.apply(ann, stick())  # (holding fire would drop the shield the round begins with)
+    arena.step(1 + ticks(3))
+    status = arena.status()
+    assert status["phase"] == "playing"
+    assert status["round_ends_tick"] == status["phase_ends_tick"] == 1 + ticks(3) + ticks(300)
+    assert all(ship.shield for ship in arena.ships.values())  # shielded as the round begins
+
+
+def test_a_spawn_shield_absorbs_hits_until_it_runs_out():
+    arena, ann = duel(score_limit=5, shielded=True)
+    bob = arena.ships[2]
+    assert bob.shield and bob.shield_until == 1 + ticks(RULES.spawn_shield)
+    tick = shoot_until(arena, ann, lambda: bob.hp < RULES.player_hp)
+    assert tick >= bob.shield_until and not bob.shield
+
+
+def test_firing_drops_your_own_shield():
+    arena, ann = duel(score_limit=5, shielded=True)
+    ann_ship, bob_ship = arena.ships[1], arena.ships[2]
+    arena.apply(Player(2, "bob"), stick())
+    arena.apply(ann, stick(fire=True))
+    arena.step(2)
+    assert not ann_ship.shield and ann_ship.shield_until == 0
+    assert bob_ship.shield
+
+
+def test_a_destroyed_player_is_told_by_whom_and_comes_back_shielded_after_the_delay():
+    arena, ann = duel(score_limit=5)
+    recorder = arena.messages = Recorder()
+    bob = arena.ships[2]
+    killed = shoot_until(arena, ann, lambda: bob.hp == 0)
+    back = killed + ticks(RULES.respawn_delay)
+    assert recorder.sent == [(2, "destroyed", {"by": "ann", "by_id": 1, "respawn_tick": back})]
+    assert bob.deaths == 1
+    for tick in range(killed + 1, back):
+        arena.step(tick)
+        assert bob.hp == 0
+    arena.step(back)
+    assert bob.hp == RULES.player_hp and bob.shield
+
+
+def test_a_round_ends_with_standings_then_the_next_countdown_resets_the_scores():
+    arena, ann = duel(score_limit=1)
+    arena.join(Player(3, "cid"))
+    arena.ships[3].x = arena.ships[3].y = 900.0  # out of the line of fire
+    ended = shoot_until(arena, ann, lambda: arena.phase == "ended")
+    status = arena.status()
+    assert status["winner"] == "ann"
+    assert status["standings"] == [
+        {"id": 1, "name": "ann", "score": 1, "deaths": 0},
+        {"id": 3, "name": "cid", "score": 0, "deaths": 0},
+        {"id": 2, "name": "bob", "score": 0, "deaths": 1},
+    ]
+    next_round = status["phase_ends_tick"]
+    assert next_round == ended + ticks(RULES.round_end_pause)
+    frozen = (arena.ships[1].x, arena.ships[1].y)
+    for tick in range(ended + 1, next_round):
+        arena.apply(ann, stick(dx=1))
+        arena.step(tick)
+    assert arena.phase == "ended" and (arena.ships[1].x, arena.ships[1].y) == frozen
+    arena.step(next_round)  # countdown 0: the next round begins at once
+    status = arena.status()
+    assert status["phase"] == "playing" and status["standings"] == [] and not status["winner"]
+    assert [ship.score for ship in arena.ships.values()] == [0, 0, 0]
+    assert arena.ships[2].hp == RULES.player_hp
+
+
+def test_a_round_nobody_scored_in_has_no_winner():
+    arena = make_arena(npcs=0, time_limit=30, countdown=0)
+    arena.join(Player(1, "ann"))
+    arena.start()
+    for tick in range(1, 2 + ticks(30)):
+        arena.step(tick)
+    assert arena.status()["phase"] == "ended" and arena.status()["winner"] == ""
+    assert arena.result().winner is None
+
+
+def test_each_player_gets_the_lowest_free_colour_slot():
+    arena = make_arena(npcs=0)
+    for pid in (5, 9, 12):
+        arena.join(Player(pid, f"p{pid}"))
+    assert arena.status()["colors"] == [[5, 0], [9, 1], [12, 2]]
+    arena.leave(Player(9, "p9"))
+    arena.join(Player(20, "p20"))
+    assert arena.status()["colors"] == [[5, 0], [12, 2], [20, 1]]

@@ -142,7 +142,8 @@ def test_an_envelope_is_a_cloudevent_that_fits_its_schema():
 
 def test_the_arena_publishes_kills_and_counts_them_in_its_result():
     published: list[tuple[str, dict]] = []
-    arena = Arena(Arena.settings_schema.defaults() | {"npcs": 0, "score_limit": 2},
+    arena = Arena(Arena.settings_schema.defaults() | {"npcs": 0, "score_limit": 2,
+                                                        "countdown": 0},
                   iter(range(100, 200)).__next__, random.Random(1), 0.05,
                   publish=lambda kind, data: published.append((kind, dict(data))))
     ann, bob = Player(1, "ann"), Player(2, "bob")
@@ -152,9 +153,9 @@ def test_the_arena_publishes_kills_and_counts_them_in_its_result():
     arena.step(1)
     for _ in range(2):
         victim = arena.ships[2]
-        victim.hp = 1
+        victim.hp, victim.shield = 1, False
         arena._hit(1, 2, victim)
-        arena._respawn(victim)
+        arena._respawn(victim, 1)
     assert published[0] == ("kill", {"killer": "ann", "killer_id": 1, "victim": "bob",
                                      "victim_id": 2, "drone": False})
     assert len(published) == 2 and arena.phase == "ended"

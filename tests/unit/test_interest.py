@@ -28,6 +28,7 @@ class Body:
     def __init__(self, x: float, y: float) -> None:
         self.x, self.y, self.angle, self.hp, self.score, self.kind, self.name = (
             x, y, 0.0, 100, 0, 1, "d")
+        self.shield = False
 
 
 class Capture:

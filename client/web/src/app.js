@@ -1,15 +1,23 @@
 /**
  * The page: switches between the lobby and a room, opens the connection when it is needed
- * (with the display name), follows /r/CODE links, and turns every failure into a message
- * in the page. `window.__tickwire` exposes the live state for tests and debugging.
+ * (with the display name), follows /r/CODE links (asking for a name first), takes its seat
+ * back after a reload (`seat_store.js`), and turns every failure into a message in the page.
+ * `window.__tickwire` exposes the live state for tests and debugging.
  */
 import { normalizeCode } from "../../../shared/protocol.js";
 import { Connection } from "./connection.js";
 import { GameClient } from "./game_client.js";
 import { GameScreen } from "./game_screen.js";
 import { Lobby } from "./lobby.js";
+import { dropSeat, keepSeat, takeSeat } from "./seat_store.js";
 
 const ROOM_PATH = /^\/r\/([^/]+)\/?$/;
+
+/** The room code the address names (`/r/CODE`), or null. */
+function linkedCode() {
+  const linked = ROOM_PATH.exec(location.pathname);
+  return linked ? normalizeCode(decodeURIComponent(linked[1])) : null;
+}
 
 /** The whole browser client, mounted in `root`. */
 export class App {
@@ -22,17 +30,36 @@ export class App {
       quickPlayLarge: (name) => this.#play(name, (client) => client.quickPlay("arena-large", 64)),
       create: (name) => this.#play(name, (client) => client.create({ public: false })),
       join: (name, code, spectate) => this.#play(name, (client) => client.join(code, spectate)),
+      back: () => this.#toLobby(""),
     });
-    window.addEventListener("popstate", () => {
-      if (this.screen && !ROOM_PATH.test(location.pathname)) this.leave();
+    window.addEventListener("popstate", () => this.#followAddress());
+    window.addEventListener("pagehide", () => this.#keepSeat());
+    window.addEventListener("pageshow", (event) => {
+      if (event.persisted) dropSeat(); // back from the cache, still seated
     });
   }
 
-  /** Open the lobby, or the room a /r/CODE link names. */
+  #resuming = null; // the seat a reload is taking back, until it is in
+
+  /**
+   * Open the lobby; on a /r/CODE link, take back the seat this tab left there (a reload), or
+   * ask for a name before joining.
+   */
   start() {
-    const linked = ROOM_PATH.exec(location.pathname);
     this.lobby.show();
-    if (linked) this.#play(this.lobby.displayName, (client) => client.join(normalizeCode(decodeURIComponent(linked[1]))));
+    const code = linkedCode();
+    const seat = takeSeat(code); // a seat left for another address is dropped
+    if (code === null) return;
+    if (seat === null) {
+      this.lobby.askName(code);
+      return;
+    }
+    this.#resuming = seat;
+    this.#play(seat.name, (client) => client.resume(seat.token), () => {
+      this.lobby.askName(code, "Your seat there was released — join again.");
+    }).finally(() => {
+      this.#resuming = null;
+    });
   }
 
   /** Leave the room and go back to the lobby. */
@@ -42,14 +69,39 @@ export class App {
     await client?.leave();
   }
 
-  /** Connect (if needed), run `enter(client)`, and show the room; errors go to the lobby. */
-  async #play(name, enter) {
+  /**
+   * Connect (if needed), run `enter(client)`, and show the room; errors go to the lobby, or
+   * to `failed(error)`.
+   */
+  async #play(name, enter, failed = (error) => this.#toLobby(error.message)) {
     try {
       const client = await this.#clientFor(name);
       await enter(client);
       this.#showRoom();
     } catch (error) {
-      this.#toLobby(error.message);
+      failed(error);
+    }
+  }
+
+  /** Back or Forward moved the address: leave the room, or offer the room it names. */
+  #followAddress() {
+    const code = linkedCode();
+    if (this.screen) {
+      if (code === null) this.leave();
+    } else if (code !== null) {
+      this.lobby.askName(code);
+    } else {
+      this.lobby.closePrompt();
+    }
+  }
+
+  /** The page goes away: keep the seat for this tab's next page (a reload). */
+  #keepSeat() {
+    const client = this.client;
+    if (client?.room && client.seatToken) {
+      keepSeat({ code: client.room.code, token: client.seatToken, name: client.connection.name });
+    } else if (this.#resuming) {
+      keepSeat(this.#resuming);
     }
   }
 

@@ -63,6 +63,11 @@ export class GameClient {
     return this.room !== null && this.playerId === null;
   }
 
+  /** The token that takes this seat back after the connection is gone (null: none). */
+  get seatToken() {
+    return this.#token;
+  }
+
   /**
    * Create a room (`options` as the `create` request; game and sizes default to the protocol's
    * `defaults`) and sit in it as its host.
@@ -80,6 +85,11 @@ export class GameClient {
   /** Watch a room, uncounted, with a monitor ticket (the operators' spectator view). */
   watch(ticket) {
     return this.#enter(EVENTS.join, { watch: ticket });
+  }
+
+  /** Take back a seat held for you (a reload of the page) with its token. */
+  resume(token) {
+    return this.#enter(EVENTS.resume, { token });
   }
 
   /** Join the fullest public room of `game` with a free seat, or open one for `maxPlayers`. */

@@ -4,6 +4,7 @@
  */
 import { Hud } from "./hud.js";
 import { InputController } from "./input.js";
+import { roomPlayers } from "./palette.js";
 import { Renderer } from "./render.js";
 import { el } from "./dom.js";
 
@@ -52,6 +53,8 @@ export class GameScreen {
   #lastInputAt = 0;
   #hudAt = 0;
   #meOnScreen = null;
+  #players = new Map(); // roomPlayers of #playersOf
+  #playersOf = null;
   #onFrame = (now) => this.#frame(now);
 
   /** The room info changed. */
@@ -59,9 +62,13 @@ export class GameScreen {
     this.hud.showRoom(this.client.room, this.client.playerId);
   }
 
-  /** A one-off message from the game: the arena's `kill` goes to the kill feed. */
+  /**
+   * A one-off message from the game: the arena's `kill` goes to the kill feed, `destroyed`
+   * (your ship is down) to the respawn countdown.
+   */
   message(kind, payload) {
     if (kind === "kill") this.hud.showKill(payload);
+    else if (kind === "destroyed") this.hud.showDestroyed(payload);
   }
 
   /** Stop drawing and listening; remove the screen. */
@@ -73,7 +80,7 @@ export class GameScreen {
     this.node.remove();
   }
 
-  /** Your ship as drawn this frame: predicted position, local aim, server health. */
+  /** Your ship as drawn this frame: predicted position, local aim, server health and shield. */
   #me(now) {
     const client = this.client;
     if (client.spectating || client.predictor === null) return null;
@@ -81,7 +88,9 @@ export class GameScreen {
     const progress = Math.min(1, (now - this.#lastInputAt) / this.#tickMs);
     const at = client.predictor.drawPosition(progress, now);
     if (server === null || at === null) return null;
-    return { id: client.playerId, x: at[0], y: at[1], angle: this.input.aim, hp: server.hp };
+    return {
+      id: client.playerId, x: at[0], y: at[1], angle: this.input.aim, hp: server.hp, shield: server.shield,
+    };
   }
 
   #frame(now) {
@@ -91,14 +100,20 @@ export class GameScreen {
     this.fps = this.#frameRate.tick(now);
     const entities = client.interpolator.sample(now);
     const me = this.#me(now);
-    const players = new Map(client.room.players.map((p) => [p.id, p]));
+    if (this.#playersOf !== client.room) {
+      this.#playersOf = client.room;
+      this.#players = roomPlayers(client.room);
+    }
+    const players = this.#players;
     const held = client.mirror.interest ? client.mirror.cells : null;
     this.renderer.draw({ entities, me, players, time: now, held });
     this.#meOnScreen = me ? this.renderer.toScreen(me.x, me.y) : null;
+    this.hud.showShip(me);
     if (now - this.#hudAt >= HUD_REFRESH_MS) {
       this.#hudAt = now;
       this.hud.update({
-        room: client.room, entities, tick: client.mirror.tick, me, ping: client.ping, fps: this.fps,
+        room: client.room, entities, tick: client.mirror.tick, playerId: client.playerId,
+        ping: client.ping, fps: this.fps, meAt: this.#meOnScreen,
       });
     }
   }

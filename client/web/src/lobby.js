@@ -1,7 +1,8 @@
 /**
  * The lobby screen: display name, Quick play, Create private room, Join with code (as player
- * or spectator), the live list of public rooms, and the live leaderboard and last matches. It only gathers what the person wants;
- * `actions` (from the app) does it and reports errors back through `showError`.
+ * or spectator), the live list of public rooms, and the live leaderboard and last matches; and
+ * the name prompt a /r/CODE link opens with. It only gathers what the person wants; `actions`
+ * (from the app) does it and reports errors back through `showError`.
  */
 import { LIMITS, normalizeCode } from "../../../shared/protocol.js";
 import { el, fill } from "./dom.js";
@@ -12,7 +13,8 @@ const NAME_KEY = "tickwire.name";
 
 /**
  * Builds the lobby inside `root`. `actions`: `quickPlay(name)`, `quickPlayLarge(name)` (the
- * large arena), `create(name)`, `join(name, code, spectate)`; each returns a promise.
+ * large arena), `create(name)`, `join(name, code, spectate)`, each returning a promise, and
+ * `back()` (the name prompt was dismissed).
  */
 export class Lobby {
   constructor(root, actions) {
@@ -58,7 +60,58 @@ export class Lobby {
       this.history.node,
       el("footer", { className: "controls-help" },
         "WASD / arrows move · mouse aims · click or Space fires"));
+    this.prompt = this.#namePrompt();
+    this.node.append(this.prompt.node);
     root.append(this.node);
+  }
+
+  /** The dialog a /r/CODE link opens with: who you will be in that room, then Join or Watch. */
+  #namePrompt() {
+    const code = el("span", { className: "room-code", id: "link-code" });
+    const note = el("p", { className: "prompt-note", id: "link-note", hidden: true });
+    const name = el("input", {
+      id: "link-name", type: "text", maxLength: LIMITS.name_max_length, autocomplete: "nickname",
+      placeholder: "Pilot name",
+    });
+    const go = (spectate) => {
+      this.name.value = name.value;
+      this.closePrompt();
+      this.#run((n) => this.actions.join(n, code.textContent, spectate));
+    };
+    const node = el("div", { className: "prompt-backdrop", hidden: true },
+      el("form", { className: "card prompt", id: "link-join", attrs: { role: "dialog", "aria-labelledby": "link-title" },
+        onsubmit: (event) => {
+          event.preventDefault();
+          go(false);
+        } },
+      el("h2", { id: "link-title" }, "You're invited to room ", code),
+      note,
+      el("label", { className: "field" }, el("span", {}, "Your name in the room"), name),
+      el("div", { className: "actions" },
+        el("button", { id: "link-join-button", className: "primary big", type: "submit" }, "Join"),
+        el("button", { id: "link-watch", className: "secondary big", type: "button", onclick: () => go(true) }, "Watch")),
+      el("button", { id: "link-back", className: "ghost small prompt-back", type: "button", onclick: () => {
+        this.closePrompt();
+        this.actions.back();
+      } }, "Back to the lobby")));
+    return { node, code, note, name };
+  }
+
+  /** Ask for a name before joining room `code` (a /r/CODE link); `note` says why, if anything. */
+  askName(code, note = "") {
+    const prompt = this.prompt;
+    prompt.code.textContent = code;
+    prompt.note.textContent = note;
+    prompt.note.hidden = !note;
+    prompt.name.value = this.name.value;
+    prompt.node.hidden = false;
+    prompt.name.focus();
+    prompt.name.select();
+  }
+
+  /** Hide the name prompt. */
+  closePrompt() {
+    this.prompt.node.hidden = true;
   }
 
   #stopFeed = null;
@@ -66,6 +119,7 @@ export class Lobby {
   /** Show the lobby and start following the public rooms. */
   show() {
     this.node.hidden = false;
+    this.closePrompt();
     this.#setBusy(false);
     this.#stopFeed ??= watchPublicRooms((rooms) => this.#showRooms(rooms), (live) => {
       this.live.classList.toggle("on", live);

@@ -4,10 +4,12 @@
  * follows your ship; spectators see the whole arena.
  */
 import { KIND, RULES } from "../../../shared/games/arena.js";
+import { playerColor } from "./palette.js";
 
 const VIEW_SPAN = 720; // world units across the shorter side of the screen when playing
 const GRID = 50;
 const MINIMAP = 150; // CSS pixels
+const EDGE_PX = 130; // at the world's edge your ship stays this far from the screen's, clear of the HUD
 const COLORS = {
   space: "#060912",
   floor: "#0c1424",
@@ -19,13 +21,9 @@ const COLORS = {
   text: "#e8eefc",
   shadow: "rgba(0, 0, 0, 0.6)",
   healthBack: "rgba(255, 255, 255, 0.15)",
+  shield: "rgba(79, 209, 255, 0.85)",
+  shieldFill: "rgba(79, 209, 255, 0.12)",
 };
-
-/** A stable, well-spread colour for a player id, never the drones' orange. */
-export function playerColor(id) {
-  const spread = (id * 137.508) % 360; // golden angle: neighbours differ a lot
-  return `hsl(${50 + (spread * 290) / 360}, 85%, 62%)`;
-}
 
 /**
  * Renders frames on `canvas` of a square world of side `world`; with interest management,
@@ -37,6 +35,7 @@ export class Renderer {
     this.context = canvas.getContext("2d");
     this.world = world;
     this.cell = cell;
+    this.players = new Map(); // of the frame being drawn
     this.camera = { x: world / 2, y: world / 2, scale: 1 };
     this.width = 0;
     this.height = 0;
@@ -62,14 +61,15 @@ export class Renderer {
    * Draw one frame.
    *
    * @param entities Map id -> {x, y, angle, hp, kind, name, ...} (interpolated).
-   * @param me your ship `{id, x, y, angle, hp}` as predicted, or null (spectating).
-   * @param players Map player id -> {name, connected} from the room info.
+   * @param me your ship `{id, x, y, angle, hp, shield}` as predicted, or null (spectating).
+   * @param players Map player id -> {name, connected, color, label} (palette.js `roomPlayers`).
    * @param time frame time in ms, for animation.
    * @param held with interest management, the cells the mirror holds (a Map keyed by cell).
    */
   draw({ entities, me, players, time, held = null }) {
     if (this.canvas.clientWidth !== this.width || this.canvas.clientHeight !== this.height) this.resize();
     this.#aim(me);
+    this.players = players;
     const g = this.context;
     g.setTransform(this.ratio, 0, 0, this.ratio, 0, 0);
     g.fillStyle = COLORS.space;
@@ -96,9 +96,10 @@ export class Renderer {
       const scale = fit / VIEW_SPAN;
       const halfW = this.width / scale / 2;
       const halfH = this.height / scale / 2;
+      const margin = EDGE_PX / scale;
       this.camera = {
-        x: followInside(me.x, halfW, this.world),
-        y: followInside(me.y, halfH, this.world),
+        x: followInside(me.x, halfW, this.world, margin),
+        y: followInside(me.y, halfH, this.world, margin),
         scale,
       };
     } else {
@@ -155,10 +156,19 @@ export class Renderer {
   #ship(id, body, online, mine) {
     const g = this.context;
     const r = RULES.player_radius;
-    const color = playerColor(id);
+    const color = this.#color(id);
     g.save();
     g.translate(body.x, body.y);
     g.globalAlpha = online ? 1 : 0.3;
+    if (body.shield) { // the arena's spawn shield: a bubble while bullets cannot hurt it
+      g.beginPath();
+      g.arc(0, 0, r + 11, 0, 2 * Math.PI);
+      g.fillStyle = COLORS.shieldFill;
+      g.fill();
+      g.strokeStyle = COLORS.shield;
+      g.lineWidth = 2;
+      g.stroke();
+    }
     if (mine) {
       g.beginPath();
       g.arc(0, 0, r + 7, 0, 2 * Math.PI);
@@ -239,9 +249,10 @@ export class Renderer {
       const maxHp = ship ? RULES.player_hp : RULES.npc_hp;
       const online = !ship || players.get(id)?.connected !== false;
       g.globalAlpha = online ? 1 : 0.45;
-      this.#healthBar(x, y + radius + 6, body.hp / maxHp, ship ? playerColor(id) : COLORS.drone);
+      this.#healthBar(x, y + radius + 6, body.hp / maxHp, ship ? this.#color(id) : COLORS.drone);
       if (ship) {
-        const label = online ? body.name : `${body.name} (offline)`;
+        const name = players.get(id)?.label ?? body.name;
+        const label = online ? name : `${name} (offline)`;
         g.fillStyle = COLORS.shadow;
         g.fillText(label, x + 1, y - radius - 5);
         g.fillStyle = COLORS.text;
@@ -249,6 +260,11 @@ export class Renderer {
       }
     }
     g.globalAlpha = 1;
+  }
+
+  /** A player's colour: their palette slot's (room status), else one from the id. */
+  #color(id) {
+    return this.players?.get(id)?.color ?? playerColor(null, id);
   }
 
   #healthBar(x, y, share, color) {
@@ -267,14 +283,14 @@ export class Renderer {
     const left = this.width - size - 16;
     const top = this.height - size - 16;
     const k = size / this.world;
-    g.fillStyle = "rgba(8, 14, 28, 0.75)";
+    g.fillStyle = "rgba(8, 14, 28, 0.4)"; // see-through: it never hides what is under it
     g.fillRect(left, top, size, size);
     g.strokeStyle = "rgba(79, 209, 255, 0.5)";
     g.lineWidth = 1;
     g.strokeRect(left + 0.5, top + 0.5, size - 1, size - 1);
     for (const [id, body] of entities) {
       if (body.hp <= 0 || body.kind === KIND.BULLET || id === me.id) continue;
-      g.fillStyle = body.kind === KIND.SHIP ? playerColor(id) : COLORS.drone;
+      g.fillStyle = body.kind === KIND.SHIP ? this.#color(id) : COLORS.drone;
       g.fillRect(left + body.x * k - 1.5, top + body.y * k - 1.5, 3, 3);
     }
     g.fillStyle = "#ffffff";
@@ -292,9 +308,11 @@ export class Renderer {
   }
 }
 
-/** A camera coordinate that follows `target` but shows little beyond the edge of `world`. */
-function followInside(target, half, world) {
-  const margin = 60;
+/**
+ * A camera coordinate that follows `target` but shows at most `margin` beyond the edge of
+ * `world`.
+ */
+function followInside(target, half, world, margin) {
   const low = half - margin;
   const high = world - half + margin;
   if (low > high) return world / 2;

@@ -7,6 +7,7 @@
 import { Connection } from "../connection.js";
 import { el, fill } from "../dom.js";
 import { GameClient } from "../game_client.js";
+import { roomPlayers } from "../palette.js";
 import { Renderer } from "../render.js";
 import { age, bytes, num } from "./format.js";
 
@@ -93,7 +94,7 @@ export class RoomView {
     this.#animation = requestAnimationFrame(this.#onFrame);
     const client = this.client;
     if (client?.room == null || client.interpolator === null) return;
-    const players = new Map(client.room.players.map((p) => [p.id, p]));
+    const players = roomPlayers(client.room);
     this.renderer.draw({ entities: client.interpolator.sample(now), me: null, players, time: now });
   }
 }
