@@ -80,7 +80,7 @@ export class Predictor {
 
   /** What is left at time `now` (ms) of the drawing offset of the last misprediction. */
   correctionAt(now) {
-    const left = Math.max(0, 1 - (now - this.correctedAt) / CORRECTION_MS);
+    const left = Math.min(1, Math.max(0, 1 - (now - this.correctedAt) / CORRECTION_MS));
     return [this.correction[0] * left, this.correction[1] * left];
   }
 
