@@ -146,10 +146,10 @@ async def test_after_a_stall_the_page_catches_up_without_going_back(playing, pro
     page = playing
     key = await toward_centre(page, 0)
     await page.keyboard.down(key)  # moving through the stall: predictions to correct
-    await asyncio.sleep(0.5)
+    await asyncio.sleep(1.0)
     stalled_at = await page.evaluate("performance.now()")
     proxy.stall(STALL)
-    await asyncio.sleep(STALL + 1.2)  # the stall, then time to catch up
+    await asyncio.sleep(STALL + 1.2)  # the stall, then time to catch up (at 1.25x: 0.8 s)
     await page.keyboard.up(key)
     record = await page.evaluate("window.tickwireProbe({record: true})")
     summary = record["summary"]
@@ -157,7 +157,8 @@ async def test_after_a_stall_the_page_catches_up_without_going_back(playing, pro
            f"{ONE_WAY * 1000:g} ms ± {JITTER * 1000:g} ms", summary)
 
     assert summary["backsteps"] == 0
-    assert 0 < summary["extrapolationMs"]["max"] <= EXTRAPOLATION_MS
+    assert summary["bufferMs"]["min"] <= 0, "the stall never starved the page"
+    assert summary["extrapolationMs"]["max"] <= EXTRAPOLATION_MS
     corrections = summary["corrections"]
     assert corrections["count"] >= 1, "the stall caused no correction to watch"
     assert corrections["settleMaxMs"] <= SETTLE_MS, record["corrections"]
@@ -167,5 +168,4 @@ async def test_after_a_stall_the_page_catches_up_without_going_back(playing, pro
     end = delays[-1][0]
     after = [delay for at, delay in delays if at > end - 300]
     assert before and after
-    settled = sum(before) / len(before)
-    assert all(abs(delay - settled) <= STEADY_DELAY_MS for delay in after), (settled, after[:5])
+    assert max(after) <= min(before) + STEADY_DELAY_MS, "not caught up"

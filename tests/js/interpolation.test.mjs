@@ -72,20 +72,19 @@ test("a late burst after a stall catches up without rewinding", () => {
   assert.ok(Math.min(...steps) >= 0, "an entity moved backwards");
 });
 
-test("after a stall, entities glide on for at most 100 ms, then wait, then catch up gently", () => {
+test("after a stall, entities wait at the newest state, then catch up gently", () => {
   const stalled = (tick) => (tick >= 50 && tick < 56 ? 300 - (tick - 50) * TICK_MS : 0);
   const frames = drive({ ticks: 120, jitter: stalled }).slice(10);
   for (const frame of frames) {
-    const beyond = frame.x / SPEED - frame.newest;
-    assert.ok(beyond <= 100 / TICK_MS + 1e-6, `drawn ${beyond} ticks past the newest state`);
+    assert.ok(frame.x / SPEED <= frame.newest + 1e-9, `drawn past the newest state, tick ${frame.newest}`);
   }
-  assert.ok(frames.some((frame) => frame.x / SPEED > frame.newest), "never glided past the newest state");
   const steps = frames.slice(1).map((frame, i) => frame.x - frames[i].x);
   assert.ok(Math.min(...steps) >= 0, "an entity moved backwards");
   assert.ok(Math.max(...steps) <= (SPEED / 3) * 1.25 + 1e-6, `a jump of ${Math.max(...steps)} in one frame`);
+  assert.ok(steps.some((step) => step > (SPEED / 3) * 1.1), "never caught up");
 });
 
-test("the drawn time never passes the newest state by more than 100 ms", () => {
+test("the drawn time never passes the newest state", () => {
   const interpolator = new Interpolator({ tickRate: TICK_RATE });
   const at = (x) => new Map([[1, { x, y: 0, angle: 0, hp: 1, kind: KIND.SHIP, name: "" }]]);
   for (let tick = 1; tick <= 10; tick++) interpolator.push(tick, at(tick * SPEED), tick * TICK_MS);
@@ -93,10 +92,10 @@ test("the drawn time never passes the newest state by more than 100 ms", () => {
   for (let now = 10 * TICK_MS; now < 30 * TICK_MS; now += FRAME_MS) {
     const x = interpolator.sample(now).get(1).x;
     assert.ok(x >= last, "stepped back");
-    assert.ok(interpolator.drawnTick <= 10 + 100 / TICK_MS + 1e-9, `drawn at ${interpolator.drawnTick}`);
+    assert.ok(interpolator.drawnTick <= 10, `drawn at ${interpolator.drawnTick}`);
     last = x;
   }
-  assert.equal(last, (10 + 100 / TICK_MS) * SPEED); // glided on in a straight line, then waited
+  assert.equal(last, 10 * SPEED); // waited at the newest state
 });
 
 test("spawned entities appear at their tick and removed ones vanish after theirs", () => {

@@ -10,6 +10,7 @@ import { Renderer } from "./render.js";
 import { el } from "./dom.js";
 
 const HUD_REFRESH_MS = 200;
+const FRAME_MS = 1000 / 60; // a frame at 60 fps
 
 /** Counts frames over the last second. */
 class FrameRate {
@@ -143,14 +144,13 @@ export class GameScreen {
 
   /**
    * A steering key went down or up: send the input due next right away (once a tick). Its
-   * move is drawn as from the last frame, when the key was not yet down, so the very next
-   * frame shows a frame's worth of it.
+   * move is drawn as from the last frame (at most a frame ago), when the key was not yet
+   * down, so the very next frame shows a frame's worth of it.
    */
   #steered() {
     if (this.#sentEarly) return;
     this.#sentEarly = true;
     const now = performance.now();
-    const from = now - this.#frameAt < this.#tickMs ? this.#frameAt : now;
-    this.#sendInput(from, this.#inputDue + this.#tickMs);
+    this.#sendInput(Math.max(this.#frameAt, now - FRAME_MS), this.#inputDue + this.#tickMs);
   }
 }

@@ -2,8 +2,9 @@
  * Smooth remote entities: states arrive at the tick rate (20 Hz), frames are drawn at 60 Hz.
  * Each frame is drawn a small buffer (about two ticks) behind the estimated server time, by
  * interpolating between the two received states around that moment. When states stop coming
- * (a stall), entities glide on for at most 100 ms and then wait; once states flow again the
- * drawn time catches up by running a little fast, never by jumping or stepping back.
+ * (a stall), the drawn time waits at the newest state rather than guess beyond it (a guess
+ * that turns out wrong is a jump); once states flow again it catches up by running a little
+ * fast, never by jumping or stepping back.
  */
 
 const TAU = 2 * Math.PI;
@@ -13,7 +14,6 @@ const MAX_SLEW = 0.05; // the drawn clock runs at most 5% fast or slow to reach 
 const CLOCK_RESET_TICKS = 6; // arrivals this much earlier than expected restart the clock
 const HISTORY_TICKS = 40; // states kept behind the newest one
 const MAX_CATCH_UP = 0.25; // the drawn time runs at most 25% fast to get back on schedule
-const MAX_EXTRAPOLATION_MS = 100; // how far past the newest state entities are drawn
 const RESYNC_TICKS = 10; // further behind than this, the drawn time jumps instead of catching up
 
 /**
@@ -61,16 +61,13 @@ export class ServerClock {
  * @param delayTicks how far behind the estimated server tick frames are drawn.
  * @param maxStep distance per tick above which an entity is taken to have jumped (respawn)
  *   and is not slid across the map.
- * @param maxExtrapolationMs how far past the newest state entities are drawn, moving on in a
- *   straight line, when states are late; beyond that the drawn time waits for them.
  */
 export class Interpolator {
-  constructor({ tickRate, delayTicks = 2, maxStep = 80, maxExtrapolationMs = MAX_EXTRAPOLATION_MS }) {
+  constructor({ tickRate, delayTicks = 2, maxStep = 80 }) {
     this.clock = new ServerClock(tickRate);
     this.tickMs = this.clock.tickMs;
     this.delayTicks = delayTicks;
     this.maxStep = maxStep;
-    this.maxExtrapolationTicks = maxExtrapolationMs / this.tickMs;
     this.states = []; // {tick, entities: Map id -> {x, y, angle, ...}}, oldest first
     this.drawnTick = null; // the tick the last frame was drawn at
   }
@@ -96,7 +93,7 @@ export class Interpolator {
    * The tick frames are drawn at, at local time `now` (fractional), or null. It follows the
    * server clock `delayTicks` behind, runs at most MAX_CATCH_UP fast to get back to it after
    * waiting (more than RESYNC_TICKS behind, it jumps), never goes back, and never passes the
-   * newest state by more than `maxExtrapolationMs`.
+   * newest state.
    */
   renderTick(now) {
     const target = this.clock.tickAt(now);
@@ -109,7 +106,7 @@ export class Interpolator {
       drawn = this.drawnTick + step + Math.max(-step, Math.min(step * MAX_CATCH_UP, behind));
     }
     const newest = this.newestTick;
-    if (newest !== null) drawn = Math.min(drawn, newest + this.maxExtrapolationTicks);
+    if (newest !== null) drawn = Math.min(drawn, newest);
     this.drawnTick = this.drawnTick === null ? drawn : Math.max(this.drawnTick, drawn);
     this.#drawnAt = Math.max(this.#drawnAt, now);
     return this.drawnTick;
@@ -121,49 +118,28 @@ export class Interpolator {
     if (states.length === 0) return new Map();
     const at = this.renderTick(now);
     const next = states.findIndex((state) => state.tick > at);
+    if (next === -1) return states[states.length - 1].entities; // starved: hold the newest
     if (next === 0) return states[0].entities; // not buffered that far back: hold the oldest
-    if (next === -1) return this.#extrapolate(at); // late states: glide on
     const before = states[next - 1];
     const after = states[next];
-    return this.#between(before, after, (at - before.tick) / (after.tick - before.tick));
-  }
-
-  /** Entities `fraction` of the way from state `before` to state `after` (past 1: beyond). */
-  #between(before, after, fraction) {
-    const ticks = after.tick - before.tick;
+    const fraction = (at - before.tick) / (after.tick - before.tick);
     const view = new Map();
     for (const [id, from] of before.entities) {
       const to = after.entities.get(id);
-      view.set(id, to === undefined ? from : this.#blend(from, to, fraction, ticks));
+      view.set(id, to === undefined ? from : this.#blend(from, to, fraction, after.tick - before.tick));
     }
     return view;
   }
 
-  /** Past the newest state: entities carry on as they moved over the last two states. */
-  #extrapolate(at) {
-    const states = this.states;
-    const newest = states[states.length - 1];
-    if (states.length < 2 || at <= newest.tick) return newest.entities;
-    const previous = states[states.length - 2];
-    const fraction = (at - previous.tick) / (newest.tick - previous.tick);
-    const view = new Map();
-    for (const [id, to] of newest.entities) {
-      const from = previous.entities.get(id);
-      view.set(id, from === undefined ? to : this.#blend(from, to, fraction, newest.tick - previous.tick, to));
-    }
-    return view;
-  }
-
-  /** `from` moved `fraction` of the way to `to`; a jump holds `held` (default: `from`). */
-  #blend(from, to, fraction, ticks, held = from) {
+  #blend(from, to, fraction, ticks) {
     const dx = to.x - from.x;
     const dy = to.y - from.y;
-    if (dx * dx + dy * dy > (this.maxStep * ticks) ** 2) return held;
+    if (dx * dx + dy * dy > (this.maxStep * ticks) ** 2) return from;
     return {
-      ...(fraction < 1 ? from : to),
+      ...from,
       x: from.x + dx * fraction,
       y: from.y + dy * fraction,
-      angle: fraction < 1 ? lerpAngle(from.angle, to.angle, fraction) : to.angle,
+      angle: lerpAngle(from.angle, to.angle, fraction),
     };
   }
 }
