@@ -49,7 +49,7 @@ export class Probe {
     this.reset();
   }
 
-  /** Forget everything recorded so far. */
+  /** Forget everything recorded so far (what the probe knows of the world stays). */
   reset() {
     this.frames = []; // per rendered frame: {at, interval, delay, buffer, entities, me, left}
     this.states = []; // {tick, at}: each new server state and when it arrived (ms)
@@ -58,24 +58,17 @@ export class Probe {
     this.keys = []; // {code, at, still, ms, frames}
     this.snaps = []; // {at, id, move, limit}
     this.backsteps = 0;
-    this.#arrivals = [];
-    this.#top = new Map();
-    this.#server = new Map();
-    this.#jumped = new Map();
-    this.#drawn = new Map();
-    this.#last = null;
-    this.#me = null;
     this.#waiting = [];
   }
 
-  #arrivals; // recent {at, origin}: origin is the local time tick 0 would have arrived at
-  #top; // entity id -> its largest move per tick in server states (units)
-  #server; // entity id -> {tick, x, y} in the newest state holding it
-  #jumped; // entity id -> the tick it last jumped (moved farther than any move: a respawn)
-  #drawn; // entity id -> [x, y] drawn in the previous frame
-  #last; // the previous frame: {at, renderTick, me, still}
-  #me; // your ship's server values at the last reconciliation, with the tick
-  #waiting; // key presses your ship has not answered yet
+  #arrivals = []; // recent {at, origin}: origin is the local time tick 0 would have arrived at
+  #top = new Map(); // entity id -> its largest move per tick in server states (units)
+  #server = new Map(); // entity id -> {tick, x, y} in the newest state holding it
+  #jumped = new Map(); // entity id -> the tick it last jumped (farther than any move: a respawn)
+  #drawn = new Map(); // entity id -> [x, y] drawn in the previous frame
+  #last = null; // the previous frame: {at, renderTick, me, still}
+  #me = null; // your ship's server values at the last reconciliation, with the tick
+  #waiting = []; // key presses your ship has not answered yet
   #tick = null;
   #maxStep = Infinity;
 
