@@ -87,6 +87,16 @@ def assert_consecutive(ticks: list[int]) -> None:
     assert not gaps, f"ticks not consecutive: {gaps[:5]}"
 
 
+async def play_bots(bots: list[TickwireClient], behaviours: list[Any]) -> None:
+    """Each bot sends one input per tick (20 Hz) decided by its behaviour
+    (``client.bots.behaviours``), as ``python -m client.bots`` does; runs until cancelled."""
+    while True:
+        for bot, behaviour in zip(bots, behaviours, strict=True):
+            if bot.mirror is not None and bot.mirror.synced:
+                await bot.send_input(**behaviour.decide(bot.mirror))
+        await asyncio.sleep(0.05)  # the tick period: pacing, not synchronisation
+
+
 def free_port() -> int:
     """A loopback TCP port nobody listens on (right now)."""
     with socket.socket() as probe:

@@ -1,6 +1,7 @@
 /**
- * Builds the browser client into dist/: the JavaScript bundles (esbuild) of the game and of
- * the monitor, their stylesheets, and the pages linking them with content hashes. `node build.mjs` (what `make build` runs).
+ * Builds the browser client into dist/: the JavaScript bundles (esbuild) of the game, of the
+ * monitor and of the feel probe (loaded by the game only with ?probe=1), their stylesheets,
+ * and the pages linking them with content hashes. `node build.mjs` (what `make build` runs).
  */
 import { createHash } from "node:crypto";
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
@@ -9,11 +10,7 @@ import * as esbuild from "esbuild";
 const here = new URL(".", import.meta.url).pathname;
 const dist = `${here}dist`;
 
-await mkdir(dist, { recursive: true });
-// two bundles: the game (app.js) and the operators' monitor (monitor.js), which reuses the
-// game's connection, client, interpolation and renderer modules
-await esbuild.build({
-  entryPoints: { app: `${here}src/main.js`, monitor: `${here}src/monitor/main.js` },
+const bundling = {
   outdir: dist,
   bundle: true,
   format: "esm",
@@ -22,6 +19,18 @@ await esbuild.build({
   sourcemap: true,
   legalComments: "linked",
   logLevel: "warning",
+};
+
+await mkdir(dist, { recursive: true });
+// the feel probe first, so the game knows its versioned address (PROBE_URL)
+await esbuild.build({ ...bundling, entryPoints: { probe: `${here}src/probe.js` } });
+// the game (app.js) and the operators' monitor (monitor.js), which reuses the game's
+// connection, client, interpolation and renderer modules
+await esbuild.build({
+  ...bundling,
+  entryPoints: { app: `${here}src/main.js`, monitor: `${here}src/monitor/main.js` },
+  define: { PROBE_URL: JSON.stringify(await versioned("probe.js")) },
+  external: ["/static/*"], // the probe: loaded from the server, not bundled in
 });
 await copyFile(`${here}style.css`, `${dist}/style.css`);
 await copyFile(`${here}monitor.css`, `${dist}/monitor.css`);

@@ -50,12 +50,13 @@ async def browser() -> AsyncIterator[Browser]:
 
 @pytest.fixture
 async def open_page(browser: Browser, tickwire: RunningServer) -> AsyncIterator[PageFactory]:
-    """``await open_page(name, path="/")``: a fresh browser profile on the server's page with
-    the display name typed in. Uncaught page errors fail the test."""
+    """``await open_page(name, path="/", base=None)``: a fresh browser profile on the server's
+    page (or on ``base``, such as a proxy in front of it) with the display name typed in.
+    Uncaught page errors fail the test."""
     errors: list[str] = []
     contexts: list[BrowserContext] = []
 
-    async def factory(name: str = "", path: str = "/") -> Page:
+    async def factory(name: str = "", path: str = "/", base: str | None = None) -> Page:
         context = await browser.new_context(viewport=VIEWPORT)
         contexts.append(context)
         await context.grant_permissions(["clipboard-read", "clipboard-write"])
@@ -64,7 +65,7 @@ async def open_page(browser: Browser, tickwire: RunningServer) -> AsyncIterator[
         page.on("pageerror", lambda error: errors.append(f"{name}: {error}"))
         if name:
             await context.add_init_script(f"localStorage.setItem('tickwire.name', {name!r})")
-        await page.goto(tickwire.url + path)
+        await page.goto((base or tickwire.url) + path)
         return page
 
     yield factory

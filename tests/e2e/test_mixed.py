@@ -13,6 +13,7 @@ import pytest
 from client.bots.behaviours import Wander
 from shared.games.arena import RULES
 from tests.e2e.pages import ARTIFACTS, entity, in_room, join_with_code, player_id, screenshot
+from tests.helpers import play_bots
 
 pytestmark = pytest.mark.e2e
 
@@ -30,15 +31,6 @@ MEASURE_FRAME_RATE = """(window_ms) => new Promise((done) => {
 })"""
 
 
-async def _play(bots, behaviours) -> None:
-    """Each bot sends one input per tick, as ``python -m client.bots`` does."""
-    while True:
-        for bot, behaviour in zip(bots, behaviours, strict=True):
-            if bot.mirror is not None and bot.mirror.synced:
-                await bot.send_input(**behaviour.decide(bot.mirror))
-        await asyncio.sleep(0.05)  # the tick period: pacing, not synchronisation
-
-
 async def test_browser_player_and_bots_share_a_room(open_page, connect):
     bots = [await connect(f"bot{index}") for index in range(BOTS)]
     joined = await bots[0].create_room(max_players=BOTS + 1)
@@ -47,7 +39,7 @@ async def test_browser_player_and_bots_share_a_room(open_page, connect):
     await bots[0].start()
     rng = random.Random(5)
     behaviours = [Wander(random.Random(rng.random())) for _ in bots]
-    playing = asyncio.create_task(_play(bots, behaviours))
+    playing = asyncio.create_task(play_bots(bots, behaviours))
     try:
         page = await open_page("Human")
         await join_with_code(page, joined.code)

@@ -31,13 +31,15 @@ function drive({ ticks = 60, jitter = () => 0, latency = 30 } = {}) {
   arrivals.sort((a, b) => a.at - b.at); // TCP delivers in order
   const frames = [];
   let next = 0;
+  let newest = null;
   for (let now = TICK_MS * 4; now < ticks * TICK_MS; now += FRAME_MS) {
     while (next < arrivals.length && arrivals[next].at <= now) {
       const { tick, at } = arrivals[next++];
       const ship = { x: tick * SPEED, y: 500, angle: 0, hp: 100, kind: KIND.SHIP, name: "a" };
       interpolator.push(tick, new Map([[1, ship]]), at);
+      newest = tick;
     }
-    frames.push({ now, x: interpolator.sample(now).get(1)?.x });
+    frames.push({ now, x: interpolator.sample(now).get(1)?.x, newest });
   }
   return frames;
 }
@@ -68,6 +70,32 @@ test("a late burst after a stall catches up without rewinding", () => {
     .slice(10);
   const steps = frames.slice(1).map((frame, i) => frame.x - frames[i].x);
   assert.ok(Math.min(...steps) >= 0, "an entity moved backwards");
+});
+
+test("after a stall, entities wait at the newest state, then catch up gently", () => {
+  const stalled = (tick) => (tick >= 50 && tick < 56 ? 300 - (tick - 50) * TICK_MS : 0);
+  const frames = drive({ ticks: 120, jitter: stalled }).slice(10);
+  for (const frame of frames) {
+    assert.ok(frame.x / SPEED <= frame.newest + 1e-9, `drawn past the newest state, tick ${frame.newest}`);
+  }
+  const steps = frames.slice(1).map((frame, i) => frame.x - frames[i].x);
+  assert.ok(Math.min(...steps) >= 0, "an entity moved backwards");
+  assert.ok(Math.max(...steps) <= (SPEED / 3) * 1.25 + 1e-6, `a jump of ${Math.max(...steps)} in one frame`);
+  assert.ok(steps.some((step) => step > (SPEED / 3) * 1.1), "never caught up");
+});
+
+test("the drawn time never passes the newest state", () => {
+  const interpolator = new Interpolator({ tickRate: TICK_RATE });
+  const at = (x) => new Map([[1, { x, y: 0, angle: 0, hp: 1, kind: KIND.SHIP, name: "" }]]);
+  for (let tick = 1; tick <= 10; tick++) interpolator.push(tick, at(tick * SPEED), tick * TICK_MS);
+  let last = -Infinity;
+  for (let now = 10 * TICK_MS; now < 30 * TICK_MS; now += FRAME_MS) {
+    const x = interpolator.sample(now).get(1).x;
+    assert.ok(x >= last, "stepped back");
+    assert.ok(interpolator.drawnTick <= 10, `drawn at ${interpolator.drawnTick}`);
+    last = x;
+  }
+  assert.equal(last, 10 * SPEED); // waited at the newest state
 });
 
 test("spawned entities appear at their tick and removed ones vanish after theirs", () => {

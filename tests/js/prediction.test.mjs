@@ -57,6 +57,27 @@ test("a misprediction is blended away, a respawn is not", () => {
   assert.deepEqual(predictor.drawPosition(1, 3000), [100, 900]);
 });
 
+test("a correction is blended away evenly and is gone well within 100 ms", () => {
+  const predictor = placed();
+  predictor.apply(1, 1, 0);
+  predictor.reconcile(500, 500, 1, 1000); // the server did not move us: 7.5 units back
+  const [x] = move(500, 500, 1, 0, DT);
+  const left = (now) => predictor.drawPosition(1, now)[0] - 500;
+  assert.equal(left(1000), x - 500);
+  assert.ok(Math.abs(left(1040) - (x - 500) / 2) < 1e-9, "not halfway after 40 ms");
+  assert.equal(left(1080), 0);
+});
+
+test("a new input is drawn on from where the ship is drawn, not from where it was predicted", () => {
+  const predictor = placed();
+  predictor.apply(1, 1, 0);
+  const [x] = move(500, 500, 1, 0, DT);
+  const midway = predictor.drawPosition(0.4, 0)[0];
+  predictor.apply(2, 0, 0, 0.4); // the key was released 40% of the way through the move
+  assert.equal(predictor.drawPosition(0, 0)[0], midway);
+  assert.equal(predictor.drawPosition(1, 0)[0], x);
+});
+
 test("drawing slides from the previous input's position to the latest", () => {
   const predictor = placed();
   predictor.apply(1, 1, 0);

@@ -19,10 +19,11 @@ function linkedCode() {
   return linked ? normalizeCode(decodeURIComponent(linked[1])) : null;
 }
 
-/** The whole browser client, mounted in `root`. */
+/** The whole browser client, mounted in `root`; `probe`: the feel probe with ?probe=1. */
 export class App {
-  constructor(root) {
+  constructor(root, probe = null) {
     this.root = root;
+    this.probe = probe;
     this.client = null;
     this.screen = null;
     this.lobby = new Lobby(root, {
@@ -112,6 +113,7 @@ export class App {
     current?.connection.close();
     this.client = null;
     const client = new GameClient(await new Connection("", name).open());
+    client.probe = this.probe;
     client.onRoom = () => this.screen?.showRoom();
     client.onLink = (state) => this.screen?.hud.showLink(state);
     client.onClosed = (error) => this.#toLobby(error.message);

@@ -42,6 +42,7 @@ export class GameClient {
     this.interpolator = null;
     this.predictor = null;
     this.ping = null; // smoothed round trip in ms
+    this.probe = null; // the feel probe (probe.js) with ?probe=1, fed every state
     this.onRoom = () => {};
     this.onLink = () => {};
     this.onClosed = () => {};
@@ -111,12 +112,15 @@ export class GameClient {
     return this.connection.request(EVENTS.start);
   }
 
-  /** Send this tick's input (`{dx, dy, aim, fire}`) and predict its effect at once. */
-  sendInput(values) {
+  /**
+   * Send this tick's input (`{dx, dy, aim, fire}`) and predict its effect at once; `progress`
+   * is how far the drawing got through the previous input's move (Predictor.apply).
+   */
+  sendInput(values, progress = 1) {
     if (this.room === null || this.spectating || !this.connection.connected) return;
     this.#seq += 1;
     this.connection.send(EVENTS.input, [this.#seq, ...this.#inputNames.map((n) => values[n])]);
-    this.predictor.apply(this.#seq, values.dx, values.dy);
+    this.predictor.apply(this.#seq, values.dx, values.dy, progress);
   }
 
   /** Your own entity's latest server values, or null. */
@@ -225,11 +229,14 @@ export class GameClient {
   #synced(now) {
     const view = this.mirror.view();
     this.interpolator.push(this.mirror.tick, view, now);
+    this.probe?.state(this.mirror.tick, view, now, this.interpolator);
     const me = this.playerId === null ? undefined : view.get(this.playerId);
     if (me === undefined) return;
     const phase = this.room.status?.phase;
+    const predicted = this.predictor.position;
     this.predictor.active = me.hp > 0 && !FROZEN_PHASES.has(phase);
     this.predictor.reconcile(me.x, me.y, this.mirror.ack, now);
+    this.probe?.reconcile(predicted, this.predictor.position, me, now);
   }
 
   #requestKeyframe() {

@@ -1,6 +1,8 @@
 /**
  * One visit to a room on screen: the canvas, the HUD, the input controller (players only),
- * the render loop (every animation frame) and the input loop (one input per server tick).
+ * the render loop (every animation frame) and the input loop (one input per server tick; a
+ * steering key pressed or released sends the next tick's input at once, so your ship answers
+ * on the next frame).
  */
 import { Hud } from "./hud.js";
 import { InputController } from "./input.js";
@@ -9,6 +11,7 @@ import { Renderer } from "./render.js";
 import { el } from "./dom.js";
 
 const HUD_REFRESH_MS = 200;
+const FRAME_MS = 1000 / 60; // a frame at 60 fps
 
 /** Counts frames over the last second. */
 class FrameRate {
@@ -38,6 +41,7 @@ export class GameScreen {
     this.renderer.resize();
     this.hud = new Hud(this.node, actions);
     this.input = client.spectating ? null : new InputController(this.canvas);
+    if (this.input) this.input.onSteer = () => this.#steered();
     this.fps = 0;
     this.#frameRate = new FrameRate();
     this.#tickMs = 1000 / client.room.tick_rate;
@@ -50,7 +54,11 @@ export class GameScreen {
   #tickMs;
   #animation = 0;
   #inputTimer = 0;
+  #inputDue = 0; // when the next scheduled input goes out
+  #sentEarly = false; // the input due at #inputDue already went out, on a key press
   #lastInputAt = 0;
+  #moveUntil = 0; // when the latest input's move should be drawn complete
+  #frameAt = -Infinity; // the time of the last frame drawn
   #hudAt = 0;
   #meOnScreen = null;
   #players = new Map(); // roomPlayers of #playersOf
@@ -85,8 +93,7 @@ export class GameScreen {
     const client = this.client;
     if (client.spectating || client.predictor === null) return null;
     const server = client.me();
-    const progress = Math.min(1, (now - this.#lastInputAt) / this.#tickMs);
-    const at = client.predictor.drawPosition(progress, now);
+    const at = client.predictor.drawPosition(this.#progress(now), now);
     if (server === null || at === null) return null;
     return {
       id: client.playerId, x: at[0], y: at[1], angle: this.input.aim, hp: server.hp, shield: server.shield,
@@ -98,6 +105,7 @@ export class GameScreen {
     const client = this.client;
     if (client.room === null) return;
     this.fps = this.#frameRate.tick(now);
+    this.#frameAt = now;
     const entities = client.interpolator.sample(now);
     const me = this.#me(now);
     if (this.#playersOf !== client.room) {
@@ -109,6 +117,7 @@ export class GameScreen {
     this.renderer.draw({ entities, me, players, time: now, held });
     this.#meOnScreen = me ? this.renderer.toScreen(me.x, me.y) : null;
     this.hud.showShip(me);
+    client.probe?.frame(now, client, entities, me);
     if (now - this.#hudAt >= HUD_REFRESH_MS) {
       this.#hudAt = now;
       this.hud.update({
@@ -118,15 +127,45 @@ export class GameScreen {
     }
   }
 
-  /** Send one input per tick, on a schedule that does not drift. */
+  /** How far the drawing of your ship is through the latest input's move (0..1) at `now`. */
+  #progress(now) {
+    const span = this.#moveUntil - this.#lastInputAt;
+    return span > 0 ? Math.min(1, Math.max(0, (now - this.#lastInputAt) / span)) : 1;
+  }
+
+  /** Send this tick's input now; its move is drawn from `from` until `until` (ms). */
+  #sendInput(from, until) {
+    const progress = this.#progress(from);
+    this.#lastInputAt = from;
+    this.#moveUntil = until;
+    this.client.sendInput(this.input.sample(this.#meOnScreen), progress);
+  }
+
+  /**
+   * Send one input per tick, on a schedule that does not drift. An input sent early on a key
+   * press stands for the next one due, so the server never gets more than one a tick.
+   */
   #scheduleInput(due) {
     const now = performance.now();
     if (now >= due) {
-      this.#lastInputAt = now;
-      this.client.sendInput(this.input.sample(this.#meOnScreen));
       due += this.#tickMs;
       if (due < now) due = now + this.#tickMs; // the page was asleep: do not burst
+      if (this.#sentEarly) this.#sentEarly = false;
+      else this.#sendInput(now, due);
     }
+    this.#inputDue = due;
     this.#inputTimer = setTimeout(() => this.#scheduleInput(due), Math.max(0, due - performance.now()));
+  }
+
+  /**
+   * A steering key went down or up: send the input due next right away (once a tick). Its
+   * move is drawn as from the last frame (at most a frame ago), when the key was not yet
+   * down, so the very next frame shows a frame's worth of it.
+   */
+  #steered() {
+    if (this.#sentEarly) return;
+    this.#sentEarly = true;
+    const now = performance.now();
+    this.#sendInput(Math.max(this.#frameAt, now - FRAME_MS), this.#inputDue + this.#tickMs);
   }
 }

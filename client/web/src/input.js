@@ -3,7 +3,8 @@
  * The controller only records what is held; the game screen samples it once per tick.
  */
 
-const STEER = {
+/** Steering keys (`KeyboardEvent.code`) and the direction each one pushes. */
+export const STEER = {
   KeyW: [0, -1], ArrowUp: [0, -1],
   KeyS: [0, 1], ArrowDown: [0, 1],
   KeyA: [-1, 0], ArrowLeft: [-1, 0],
@@ -19,6 +20,7 @@ export class InputController {
     this.pointer = null; // {x, y} in CSS pixels relative to the surface
     this.mouseDown = false;
     this.aim = 0;
+    this.onSteer = () => {}; // a steering key went down or up: the game screen sends at once
     this.#listeners = [
       [window, "keydown", (event) => this.#key(event, true)],
       [window, "keyup", (event) => this.#key(event, false)],
@@ -70,8 +72,10 @@ export class InputController {
     if (!(event.code in STEER) && event.code !== FIRE_KEY) return;
     if (event.target instanceof HTMLInputElement) return;
     event.preventDefault();
+    const changed = down !== this.held.has(event.code);
     if (down) this.held.add(event.code);
     else this.held.delete(event.code);
+    if (changed && event.code in STEER) this.onSteer();
   }
 
   #point(event) {

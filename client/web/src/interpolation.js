@@ -1,7 +1,10 @@
 /**
  * Smooth remote entities: states arrive at the tick rate (20 Hz), frames are drawn at 60 Hz.
  * Each frame is drawn a small buffer (about two ticks) behind the estimated server time, by
- * interpolating between the two received states around that moment.
+ * interpolating between the two received states around that moment. When states stop coming
+ * (a stall), the drawn time waits at the newest state rather than guess beyond it (a guess
+ * that turns out wrong is a jump); once states flow again it catches up by running a little
+ * fast, never by jumping or stepping back.
  */
 
 const TAU = 2 * Math.PI;
@@ -10,6 +13,8 @@ const LATE_SMOOTHING = 0.03; // share of a late arrival's delay it takes (jitter
 const MAX_SLEW = 0.05; // the drawn clock runs at most 5% fast or slow to reach the estimate
 const CLOCK_RESET_TICKS = 6; // arrivals this much earlier than expected restart the clock
 const HISTORY_TICKS = 40; // states kept behind the newest one
+const MAX_CATCH_UP = 0.25; // the drawn time runs at most 25% fast to get back on schedule
+const RESYNC_TICKS = 10; // further behind than this, the drawn time jumps instead of catching up
 
 /**
  * Maps local time to the server's tick. It estimates the local time at which tick 0 would
@@ -60,10 +65,14 @@ export class ServerClock {
 export class Interpolator {
   constructor({ tickRate, delayTicks = 2, maxStep = 80 }) {
     this.clock = new ServerClock(tickRate);
+    this.tickMs = this.clock.tickMs;
     this.delayTicks = delayTicks;
     this.maxStep = maxStep;
     this.states = []; // {tick, entities: Map id -> {x, y, angle, ...}}, oldest first
+    this.drawnTick = null; // the tick the last frame was drawn at
   }
+
+  #drawnAt = 0;
 
   /** Record the state of `tick` (entities as readable values) received at `now`. */
   push(tick, entities, now) {
@@ -75,10 +84,32 @@ export class Interpolator {
     while (this.states.length > 2 && this.states[0].tick < keepFrom) this.states.shift();
   }
 
-  /** The tick frames are drawn at, at local time `now` (fractional), or null. */
+  /** The newest tick received, or null. */
+  get newestTick() {
+    return this.states.length === 0 ? null : this.states[this.states.length - 1].tick;
+  }
+
+  /**
+   * The tick frames are drawn at, at local time `now` (fractional), or null. It follows the
+   * server clock `delayTicks` behind, runs at most MAX_CATCH_UP fast to get back to it after
+   * waiting (more than RESYNC_TICKS behind, it jumps), never goes back, and never passes the
+   * newest state.
+   */
   renderTick(now) {
-    const tick = this.clock.tickAt(now);
-    return tick === null ? null : tick - this.delayTicks;
+    const target = this.clock.tickAt(now);
+    if (target === null) return null;
+    const wanted = target - this.delayTicks;
+    let drawn = wanted;
+    if (this.drawnTick !== null && wanted - this.drawnTick < RESYNC_TICKS) {
+      const step = Math.max(0, now - this.#drawnAt) / this.tickMs;
+      const behind = wanted - (this.drawnTick + step);
+      drawn = this.drawnTick + step + Math.max(-step, Math.min(step * MAX_CATCH_UP, behind));
+    }
+    const newest = this.newestTick;
+    if (newest !== null) drawn = Math.min(drawn, newest);
+    this.drawnTick = this.drawnTick === null ? drawn : Math.max(this.drawnTick, drawn);
+    this.#drawnAt = Math.max(this.#drawnAt, now);
+    return this.drawnTick;
   }
 
   /** Entities as they stood at render time: Map id -> values with x, y, angle interpolated. */

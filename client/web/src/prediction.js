@@ -6,7 +6,7 @@
  * put where the server has it and the unacknowledged inputs are replayed on top.
  */
 
-const CORRECTION_HALF_LIFE_MS = 60; // a misprediction is blended away at this pace
+const CORRECTION_MS = 80; // a misprediction is blended away evenly over this long
 const SNAP_DISTANCE = 60; // corrections larger than this (respawns) are not blended
 
 /**
@@ -21,17 +21,21 @@ export class Predictor {
     this.dt = dt;
     this.pending = []; // inputs the server has not applied yet: {seq, dx, dy}
     this.position = null; // predicted [x, y] after every input sent so far
-    this.previous = null; // predicted [x, y] one input earlier, for smooth drawing
+    this.previous = null; // where the drawing of the latest input's move starts
     this.correction = [0, 0]; // drawing offset left by the last misprediction
     this.correctedAt = 0;
     this.active = true; // false while the ship cannot move (dead, round over)
   }
 
-  /** Apply one input locally, now; `seq` is the number it was sent with. */
-  apply(seq, dx, dy) {
+  /**
+   * Apply one input locally, now; `seq` is the number it was sent with. `progress` says how
+   * far the drawing got through the previous input's move (1: all the way): the new move is
+   * drawn on from there, so a change of direction never jumps.
+   */
+  apply(seq, dx, dy, progress = 1) {
     this.pending.push({ seq, dx, dy });
     if (this.position === null) return;
-    this.previous = this.position;
+    this.previous = this.#base(progress);
     if (this.active) this.position = this.move(...this.position, dx, dy, this.dt);
   }
 
@@ -51,7 +55,7 @@ export class Predictor {
     }
     const shift = [position[0] - this.position[0], position[1] - this.position[1]];
     if (shift[0] === 0 && shift[1] === 0) return;
-    const blended = this.#correctionAt(now);
+    const blended = this.correctionAt(now);
     if (Math.hypot(shift[0], shift[1]) > SNAP_DISTANCE) {
       this.correction = [0, 0];
       this.previous = position;
@@ -64,20 +68,26 @@ export class Predictor {
   }
 
   /**
-   * Where to draw the ship: `progress` (0..1) of the way from the previous input's position
-   * to the latest one, plus what is left of the last correction at time `now` (ms).
+   * Where to draw the ship: `progress` (0..1) of the way through the latest input's move,
+   * plus what is left of the last correction at time `now` (ms).
    */
   drawPosition(progress, now) {
     if (this.position === null) return null;
-    const [cx, cy] = this.#correctionAt(now);
-    return [
-      this.previous[0] + (this.position[0] - this.previous[0]) * progress + cx,
-      this.previous[1] + (this.position[1] - this.previous[1]) * progress + cy,
-    ];
+    const [x, y] = this.#base(progress);
+    const [cx, cy] = this.correctionAt(now);
+    return [x + cx, y + cy];
   }
 
-  #correctionAt(now) {
-    const left = 0.5 ** ((now - this.correctedAt) / CORRECTION_HALF_LIFE_MS);
+  /** What is left at time `now` (ms) of the drawing offset of the last misprediction. */
+  correctionAt(now) {
+    const left = Math.min(1, Math.max(0, 1 - (now - this.correctedAt) / CORRECTION_MS));
     return [this.correction[0] * left, this.correction[1] * left];
+  }
+
+  #base(progress) {
+    return [
+      this.previous[0] + (this.position[0] - this.previous[0]) * progress,
+      this.previous[1] + (this.position[1] - this.previous[1]) * progress,
+    ];
   }
 }
