@@ -47,7 +47,7 @@ from shared.schema import (
 )
 
 SHIP, DRONE, BULLET = RULES.kinds["ship"], RULES.kinds["drone"], RULES.kinds["bullet"]
-MOVE_BUDGET = 3  # moves a ship may bank, to absorb input jitter
+MOVE_BUDGET = 8  # moves a ship may bank: inputs bunched by a stall of up to 400 ms still count
 BULLETS_IN_FLIGHT = math.ceil(RULES.bullet_life / RULES.fire_cooldown)  # per ship, at most
 HIT_REACH = max(RULES.player_radius, RULES.npc_radius)  # farthest a bullet hits from
 
