@@ -1,0 +1,156 @@
+"""``python -m bench.side``: two checkouts' servers under S2's load at the same time.
+
+``python -m bench.side [--reps 5] [--window 25] [--clients 200] OLD=DIR NEW=DIR`` starts each
+checkout's own S2 server (``bench.systems`` there, Tickwire) pinned to CPU 0 and each
+checkout's own loadgen (S2's 200 clients in rooms of 8 players and 16 NPCs) pinned to CPU 1,
+waits until both windows are open, and reads both servers' CPU time over the same
+``--window`` seconds. Whatever else the machine does hits both servers alike, so their ratio
+is steady where one run after another is not (two runs of the same checkout give
+0.99-1.01). Each rep starts the servers in the other order. Prints a line per rep, then one
+JSON object: each side's CPU % per rep and the median ratio NEW / OLD.
+
+Each DIR needs its own ``.venv`` and ``bench/node_modules`` (symlinks to this checkout's do).
+The figures only mean something while CPU 0 has time to spare: when the two servers together
+need more than it has, the scheduler splits it evenly and the ratio reads 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+from bench import procs
+from bench.measure import LOADGEN_CPU, SERVER_CPU
+
+PLAYERS, NPCS = 8, 16  # S2's rooms
+WINDOW_TIMEOUT = 60.0  # seconds for both loadgens to connect and warm up
+COMMAND = ("import json; from bench.shapes import SHAPES; from bench.systems import SYSTEMS; "
+           "print(json.dumps(SYSTEMS['tickwire'].command({port}, SHAPES['S2'])))")
+
+
+class Side:
+    """One checkout's server and loadgen.
+
+    :param name: what the output calls it.
+    :param checkout: the checkout's root.
+    """
+
+    def __init__(self, name: str, checkout: Path) -> None:
+        self.name = name
+        self.checkout = checkout
+        self.port = procs.free_port()
+        self.lines: list[str] = []
+        self.server: subprocess.Popen[bytes] | None = None
+        self.loadgen: subprocess.Popen[str] | None = None
+
+    def start_server(self) -> None:
+        """Start the checkout's S2 server on CPU 0 and wait until it serves."""
+        python = str(self.checkout / ".venv" / "bin" / "python")
+        argv = json.loads(subprocess.check_output(
+            [python, "-c", COMMAND.format(port=self.port)], cwd=self.checkout, text=True))
+        self.server = subprocess.Popen(procs.pinned(argv, SERVER_CPU), cwd=self.checkout,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs.wait_until_serving(f"http://127.0.0.1:{self.port}/metrics", self.server)
+
+    def start_loadgen(self, clients: int, seconds: float) -> None:
+        """Start the checkout's loadgen of ``clients`` on CPU 1 for a window of ``seconds``."""
+        argv = ["node", "bench/loadgen.js", "--system", "tickwire", "--port", str(self.port),
+                "--clients", str(clients), "--players", str(PLAYERS), "--npcs", str(NPCS),
+                "--warmup", "4", "--duration", str(seconds), "--max-time", str(seconds + 90)]
+        self.loadgen = subprocess.Popen(procs.pinned(argv, LOADGEN_CPU), cwd=self.checkout,
+                                        text=True, stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        threading.Thread(target=self._read, args=(self.loadgen,), daemon=True).start()
+
+    def _read(self, loadgen: subprocess.Popen[str]) -> None:
+        assert loadgen.stdout is not None
+        for line in loadgen.stdout:
+            self.lines.append(line.strip())
+
+    @property
+    def window_open(self) -> bool:
+        return "WINDOW_START" in self.lines
+
+    @property
+    def connected(self) -> str:
+        return next((line for line in self.lines if line.startswith("CONNECTED")), "?")
+
+    def cpu_seconds(self) -> float:
+        assert self.server is not None
+        return procs.cpu_seconds(self.server.pid)
+
+    def stop(self) -> None:
+        """Release the loadgen's clients, then stop both processes."""
+        if self.loadgen is not None:
+            try:
+                assert self.loadgen.stdin is not None
+                self.loadgen.stdin.write("\n")
+                self.loadgen.stdin.flush()
+                self.loadgen.wait(30)
+            except (OSError, subprocess.TimeoutExpired):
+                self.loadgen.kill()
+        if self.server is not None:
+            procs.stop(self.server)
+
+
+def one_rep(checkouts: dict[str, Path], order: list[str], window: float, clients: int
+            ) -> dict[str, float]:
+    """Both servers' CPU % over the same ``window`` seconds under ``clients`` each, started
+    in ``order``."""
+    sides = [Side(name, checkouts[name]) for name in order]
+    try:
+        for side in sides:
+            side.start_server()
+        for side in sides:
+            side.start_loadgen(clients, window + 10)
+        deadline = time.monotonic() + WINDOW_TIMEOUT
+        while not all(side.window_open for side in sides):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the loadgens did not open their windows: "
+                                   + ", ".join(f"{s.name} {s.connected}" for s in sides))
+            time.sleep(0.2)
+        start = {side.name: side.cpu_seconds() for side in sides}
+        began = time.monotonic()
+        time.sleep(window)
+        elapsed = time.monotonic() - began
+        return {side.name: round(100 * (side.cpu_seconds() - start[side.name]) / elapsed, 1)
+                for side in sides}
+    finally:
+        for side in sides:
+            side.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("checkouts", nargs=2, metavar="NAME=DIR",
+                        help="the reference first, then the one compared with it")
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--window", type=float, default=25.0, help="measured seconds")
+    parser.add_argument("--clients", type=int, default=200, help="clients of each server")
+    args = parser.parse_args()
+    checkouts = {name: Path(path).resolve() for name, path in
+                 (pair.split("=", 1) for pair in args.checkouts)}
+    if len(checkouts) != 2:
+        parser.error("give the two checkouts different names")
+    old, new = checkouts
+    cpu: dict[str, list[float]] = {old: [], new: []}
+    ratios = []
+    for rep in range(args.reps):
+        order = [old, new] if rep % 2 == 0 else [new, old]
+        figures = one_rep(checkouts, order, args.window, args.clients)
+        for name, value in figures.items():
+            cpu[name].append(value)
+        ratios.append(round(figures[new] / figures[old], 3))
+        print(f"rep {rep + 1}/{args.reps}: {old} {figures[old]}%, {new} {figures[new]}%, "
+              f"{new} / {old} {ratios[-1]}", flush=True)
+    print(json.dumps({"cpu_pct": cpu, "ratios": ratios,
+                      "median_ratio": round(statistics.median(ratios), 3)}))
+
+
+if __name__ == "__main__":
+    main()
