@@ -30,7 +30,7 @@ export class Hud {
     this.status = el("div", { className: "center-status" });
     this.notices = el("div", { className: "notices", attrs: { "aria-live": "polite" } });
     this.kills = el("ol", { className: "kill-feed", attrs: { "aria-live": "polite" } });
-    this.hint = el("div", { className: "hint" }, "WASD / arrows to move · mouse to aim · click or Space to fire");
+    this.hint = el("div", { className: "hint" });
     this.spectating = el("span", { className: "tag spectating", hidden: true }, "Spectating");
     const leave = el("button", { className: "ghost", type: "button", id: "leave", onclick: () => actions.leave() }, "Leave");
     this.node = el("div", { className: "hud" },
@@ -74,6 +74,11 @@ export class Hud {
     this.banner.textContent = banner(room, tick);
     this.status.textContent = me && me.hp <= 0 ? "Destroyed — respawning…" : "";
     this.#scoreboard(room, entities);
+  }
+
+  /** Say how to play with the controls in use (input.js's `HINTS`). */
+  showHint(text) {
+    this.hint.textContent = text;
   }
 
   /** Show or hide the connection-lost indicator. */

@@ -7,7 +7,7 @@ import { KIND, RULES } from "../../../shared/games/arena.js";
 
 const VIEW_SPAN = 720; // world units across the shorter side of the screen when playing
 const GRID = 50;
-const MINIMAP = 150; // CSS pixels
+const MINIMAP = 150; // CSS pixels; at most a quarter of the screen's shorter side (style.css's --minimap)
 const COLORS = {
   space: "#060912",
   floor: "#0c1424",
@@ -263,7 +263,7 @@ export class Renderer {
   #minimap(entities, me) {
     if (!me) return;
     const g = this.context;
-    const size = MINIMAP;
+    const size = Math.min(MINIMAP, Math.round(Math.min(this.width, this.height) / 4));
     const left = this.width - size - 16;
     const top = this.height - size - 16;
     const k = size / this.world;
