@@ -44,8 +44,8 @@ SOME_BULLET = """(kind) => [...window.__tickwire.client.mirror.view().values()]
 
 
 class Fingers:
-    """Real touch input through the DevTools protocol: fingers put down, moved and lifted,
-    each event carrying every finger still on the screen (as a touch screen reports them)."""
+    """Real touch input through the DevTools protocol: fingers put down, slid and lifted one
+    at a time (each event names the finger that changed; the others stay where they are)."""
 
     def __init__(self, session: CDPSession) -> None:
         self.session = session
@@ -57,22 +57,23 @@ class Fingers:
 
     async def down(self, finger: int, x: float, y: float) -> None:
         self.points[finger] = (x, y)
-        await self._send("touchStart")
+        await self._send("touchStart", finger)
 
     async def drag(self, finger: int, x: float, y: float, steps: int = 4) -> None:
         """Slide ``finger`` to (``x``, ``y``) in a few moves."""
         x0, y0 = self.points[finger]
         for step in range(1, steps + 1):
             self.points[finger] = (x0 + (x - x0) * step / steps, y0 + (y - y0) * step / steps)
-            await self._send("touchMove")
+            await self._send("touchMove", finger)
 
     async def up(self, finger: int) -> None:
+        await self._send("touchEnd", finger)
         del self.points[finger]
-        await self._send("touchEnd")
 
-    async def _send(self, kind: str) -> None:
-        points = [{"x": x, "y": y, "id": finger} for finger, (x, y) in self.points.items()]
-        await self.session.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+    async def _send(self, kind: str, finger: int) -> None:
+        x, y = self.points[finger]
+        await self.session.send("Input.dispatchTouchEvent",
+                                {"type": kind, "touchPoints": [{"x": x, "y": y, "id": finger}]})
 
 
 async def open_phone(open_page: Any, name: str, orientation: str) -> Page:

@@ -16,6 +16,17 @@ export function coarsePointer() {
   return window.matchMedia("(pointer: coarse)").matches;
 }
 
+/**
+ * A stick's reading for a knob at (`x`, `y`) from the centre of a stick of `radius`: `[dx, dy]`
+ * of length 0 inside the dead zone, growing to 1 at the rim, each within -1..1.
+ */
+export function stickPush(x, y, radius) {
+  const length = Math.hypot(x, y) / radius;
+  if (length <= DEAD_ZONE) return [0, 0];
+  const k = Math.min(1, (length - DEAD_ZONE) / (1 - DEAD_ZONE)) / (length * radius);
+  return [x, y].map((v) => Math.max(-1, Math.min(1, v * k))); // no rounding past ±1
+}
+
 /** One stick: a base that moves to the thumb holding it, and a knob under the thumb. */
 class Stick {
   constructor(kind) {
@@ -61,13 +72,9 @@ class Stick {
     this.node.style.left = this.node.style.top = this.knob.style.transform = "";
   }
 
-  /** `[x, y]` with length 0..1 past the dead zone (0 inside it); null when not held. */
+  /** Where it is pushed (see `stickPush`); null when not held. */
   push() {
-    if (this.pointer === null) return null;
-    const length = Math.hypot(...this.offset) / this.radius;
-    if (length <= DEAD_ZONE) return [0, 0];
-    const k = Math.min(1, (length - DEAD_ZONE) / (1 - DEAD_ZONE)) / (length * this.radius);
-    return this.offset.map((v) => Math.max(-1, Math.min(1, v * k))); // no rounding past ±1
+    return this.pointer === null ? null : stickPush(...this.offset, this.radius);
   }
 }
 
