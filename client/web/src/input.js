@@ -48,17 +48,12 @@ export class InputController {
       [surface, "contextmenu", (event) => event.preventDefault()],
     ];
     for (const [target, type, handler] of this.#listeners) target.addEventListener(type, handler);
-    this.touch = new TouchControls(surface, layer, () => onHint(this.hint));
-    onHint(this.hint);
+    this.touch = new TouchControls(surface, layer, () => onHint(HINTS.touch));
+    if (!this.touch.shown) onHint(HINTS.keyboard);
   }
 
   #listeners;
   #clicked = false; // pressed since the last sample: a click shorter than a tick still fires
-
-  /** The hint for the controls in use. */
-  get hint() {
-    return this.touch.shown ? HINTS.touch : HINTS.keyboard;
-  }
 
   /** This tick's input. `origin`: your ship's position on screen, to aim from. */
   sample(origin) {
