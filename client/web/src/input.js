@@ -13,6 +13,10 @@ const STEER = {
   KeyD: [1, 0], ArrowRight: [1, 0],
 };
 const FIRE_KEY = "Space";
+// Inputs that fire after any press, however short: the server keeps the last input it got
+// before a tick, so a press sent in one input alone could be lost behind the next one. Fewer
+// than the fire cooldown's ticks, so a press is one shot.
+const PRESS_SAMPLES = 3;
 
 /** How to play, in one line, with a keyboard and mouse or with touch. */
 export const HINTS = Object.freeze({
@@ -40,7 +44,7 @@ export class InputController {
       [surface, "pointerdown", (event) => {
         if (!this.#point(event) || event.button !== 0) return;
         this.mouseDown = true;
-        this.#clicked = true;
+        this.#pressed = true;
       }],
       [window, "pointerup", (event) => {
         if (event.pointerType !== "touch") this.mouseDown = false;
@@ -53,7 +57,8 @@ export class InputController {
   }
 
   #listeners;
-  #clicked = false; // pressed since the last sample: a click shorter than a tick still fires
+  #pressed = false; // a click, Space or tap since the last sample
+  #pressLeft = 0; // samples that still fire for the last press
 
   /** This tick's input. `origin`: your ship's position on screen, to aim from. */
   sample(origin) {
@@ -64,8 +69,10 @@ export class InputController {
     } else if (this.pointer && origin) {
       this.aim = Math.atan2(this.pointer.y - origin[1], this.pointer.x - origin[0]);
     }
-    const fire = this.mouseDown || this.#clicked || this.held.has(FIRE_KEY) || touch.fire;
-    this.#clicked = false;
+    if (this.#pressed || touch.pressed) this.#pressLeft = PRESS_SAMPLES;
+    this.#pressed = false;
+    const fire = this.mouseDown || this.held.has(FIRE_KEY) || touch.fire || this.#pressLeft > 0;
+    this.#pressLeft = Math.max(0, this.#pressLeft - 1);
     return { dx, dy, aim: this.aim, fire };
   }
 
@@ -94,6 +101,7 @@ export class InputController {
     if (!(event.code in STEER) && event.code !== FIRE_KEY) return;
     if (event.target instanceof HTMLInputElement) return;
     event.preventDefault();
+    if (down && event.code === FIRE_KEY && !event.repeat) this.#pressed = true;
     if (down) this.held.add(event.code);
     else this.held.delete(event.code);
   }
@@ -109,6 +117,7 @@ export class InputController {
   #release() {
     this.held.clear();
     this.mouseDown = false;
-    this.#clicked = false;
+    this.#pressed = false;
+    this.#pressLeft = 0;
   }
 }

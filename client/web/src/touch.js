@@ -105,7 +105,7 @@ export class TouchControls {
 
   #onShow;
   #listeners;
-  #tapped = false; // the aim stick was grabbed since the last sample
+  #pressed = false; // the aim stick was grabbed since the last sample
 
   /** True once the sticks show (a touch device). */
   get shown() {
@@ -114,14 +114,20 @@ export class TouchControls {
 
   /**
    * This tick's touch input: `move` `[dx, dy]` (null when the move stick is not held), `aim`
-   * an angle in radians (null unless the aim stick is pushed past its dead zone), `fire`.
+   * an angle in radians (null unless the aim stick is pushed past its dead zone), `fire` while
+   * the aim stick is held, `pressed` when it was grabbed since the last sample (a tap).
    */
   sample() {
     const push = this.aim.push();
     const aiming = push !== null && (push[0] !== 0 || push[1] !== 0);
-    const fire = this.aim.pointer !== null || this.#tapped;
-    this.#tapped = false;
-    return { move: this.move.push(), aim: aiming ? Math.atan2(push[1], push[0]) : null, fire };
+    const pressed = this.#pressed;
+    this.#pressed = false;
+    return {
+      move: this.move.push(),
+      aim: aiming ? Math.atan2(push[1], push[0]) : null,
+      fire: this.aim.pointer !== null,
+      pressed,
+    };
   }
 
   /** Stop listening and remove the sticks. */
@@ -147,7 +153,7 @@ export class TouchControls {
     if (stick.pointer !== null) return;
     this.surface.setPointerCapture(event.pointerId);
     stick.grab(event.pointerId, x, y);
-    if (stick === this.aim) this.#tapped = true;
+    if (stick === this.aim) this.#pressed = true;
   }
 
   #drag(event) {
