@@ -279,8 +279,9 @@ async def test_the_hud_parts_never_overlap(open_page, connect, screen):
     await screenshot(page, f"hud-{screen}-warmup")
 
     await (page.tap if touch else page.click)(".hud-top-center button")
-    await page.wait_for_function("() => window.__tickwire.client.room.status.phase === 'playing'")
-    await page.wait_for_function("() => document.querySelector('.hud .banner').textContent !== ''")
+    await page.wait_for_function(  # the round's clock, as test_private_room reads it
+        r"() => /^\d+:\d\d$/.test(document.querySelector('.hud .banner').textContent)")
+    await page.wait_for_selector(".hud-top-center button", state="hidden")
     check_layout(await hud_boxes(page), viewport, touch)
     await screenshot(page, f"hud-{screen}-playing")
 
