@@ -7,7 +7,7 @@ import { KIND, RULES } from "../../../shared/games/arena.js";
 
 const VIEW_SPAN = 720; // world units across the shorter side of the screen when playing
 const GRID = 50;
-const MINIMAP = 150; // CSS pixels; at most a quarter of the screen's shorter side (style.css's --minimap)
+const MINIMAP = 150; // CSS pixels, at most a quarter of the shorter side (style.css: --minimap)
 const COLORS = {
   space: "#060912",
   floor: "#0c1424",
