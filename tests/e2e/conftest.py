@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
@@ -50,14 +51,16 @@ async def browser() -> AsyncIterator[Browser]:
 
 @pytest.fixture
 async def open_page(browser: Browser, tickwire: RunningServer) -> AsyncIterator[PageFactory]:
-    """``await open_page(name, path="/", base=None)``: a fresh browser profile on the server's
-    page (or on ``base``, such as a proxy in front of it) with the display name typed in.
-    Uncaught page errors fail the test."""
+    """``await open_page(name, path="/", base=None, **options)``: a fresh browser profile on the
+    server's page (or on ``base``, such as a proxy in front of it) with the display name typed
+    in; ``options`` go to the browser context (a phone's ``viewport``, ``has_touch``,
+    ``is_mobile``). Uncaught page errors fail the test."""
     errors: list[str] = []
     contexts: list[BrowserContext] = []
 
-    async def factory(name: str = "", path: str = "/", base: str | None = None) -> Page:
-        context = await browser.new_context(viewport=VIEWPORT)
+    async def factory(name: str = "", path: str = "/", base: str | None = None,
+                      **options: Any) -> Page:
+        context = await browser.new_context(**{"viewport": VIEWPORT, **options})
         contexts.append(context)
         await context.grant_permissions(["clipboard-read", "clipboard-write"])
         page = await context.new_page()

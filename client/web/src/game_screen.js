@@ -40,7 +40,8 @@ export class GameScreen {
     this.renderer = new Renderer(this.canvas, client.world, client.interest?.cell ?? null);
     this.renderer.resize();
     this.hud = new Hud(this.node, actions);
-    this.input = client.spectating ? null : new InputController(this.canvas);
+    this.input = client.spectating ? null
+      : new InputController(this.canvas, this.node, (hint) => this.hud.showHint(hint));
     if (this.input) this.input.onSteer = () => this.#steered();
     this.fps = 0;
     this.#frameRate = new FrameRate();

@@ -35,7 +35,7 @@ export class Hud {
       el("span", { className: "spinner" }), "Connection lost — reconnecting…");
     this.notices = el("div", { className: "notices", attrs: { "aria-live": "polite" } });
     this.kills = el("ol", { className: "kill-feed", attrs: { "aria-live": "polite" } });
-    this.hint = el("div", { className: "hint" }, "WASD / arrows to move · mouse to aim · click or Space to fire");
+    this.hint = el("div", { className: "hint" });
     this.spectating = el("span", { className: "tag spectating", hidden: true }, "Spectating");
     this.alone = el("p", { className: "alone", id: "alone-hint", hidden: true });
     const leave = el("button", { className: "ghost", type: "button", id: "leave", onclick: () => actions.leave() }, "Leave");
@@ -112,6 +112,11 @@ export class Hud {
   /** The arena's `destroyed` message: your ship is down; says by whom and when it is back. */
   showDestroyed(payload) {
     this.ship.destroyed(payload);
+  }
+
+  /** Say how to play with the controls in use (input.js's `HINTS`). */
+  showHint(text) {
+    this.hint.textContent = text;
   }
 
   /** Show or hide the connection-lost indicator. */

@@ -7,7 +7,9 @@
 import { LIMITS, normalizeCode } from "../../../shared/protocol.js";
 import { el, fill } from "./dom.js";
 import { HistoryPanel } from "./history_panel.js";
+import { HINTS } from "./input.js";
 import { watchPublicRooms } from "./room_feed.js";
+import { coarsePointer } from "./touch.js";
 
 const NAME_KEY = "tickwire.name";
 
@@ -58,8 +60,7 @@ export class Lobby {
         el("h2", {}, "Public rooms ", this.live),
         this.rooms, this.empty),
       this.history.node,
-      el("footer", { className: "controls-help" },
-        "WASD / arrows move · mouse aims · click or Space fires"));
+      el("footer", { className: "controls-help" }, HINTS[coarsePointer() ? "touch" : "keyboard"]));
     this.prompt = this.#namePrompt();
     this.node.append(this.prompt.node);
     root.append(this.node);

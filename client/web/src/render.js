@@ -8,7 +8,7 @@ import { playerColor } from "./palette.js";
 
 const VIEW_SPAN = 720; // world units across the shorter side of the screen when playing
 const GRID = 50;
-const MINIMAP = 150; // CSS pixels
+const MINIMAP = 150; // CSS pixels, at most a quarter of the shorter side (style.css: --minimap)
 const EDGE_PX = 130; // at the world's edge your ship stays this far from the screen's, clear of the HUD
 const COLORS = {
   space: "#060912",
@@ -279,7 +279,7 @@ export class Renderer {
   #minimap(entities, me) {
     if (!me) return;
     const g = this.context;
-    const size = MINIMAP;
+    const size = Math.min(MINIMAP, Math.round(Math.min(this.width, this.height) / 4));
     const left = this.width - size - 16;
     const top = this.height - size - 16;
     const k = size / this.world;
