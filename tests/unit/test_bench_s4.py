@@ -51,7 +51,8 @@ def test_the_loadgen_is_told_the_game(monkeypatch):
         raise Stop
 
     monkeypatch.setattr("bench.measure.subprocess.Popen", popen)
-    servers = SimpleNamespace(system=SimpleNamespace(client="tickwire"), ports=[1], redis=None)
+    servers = SimpleNamespace(system=SimpleNamespace(client="tickwire", cluster=False),
+                              ports=[1], redis=None)
     with pytest.raises(Stop):
         _drive(servers, S4, S4.clients, Timing(1.0, 1.0))
     assert argv[argv.index("--game") + 1] == "bench-large"
