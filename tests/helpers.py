@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 import itertools
 import os
+import random
 import socket
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -18,6 +19,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from client import TickwireClient, TickwireError
+from client.bots.behaviours import Wander
 from server.app import LOBBY
 from server.budget import CpuMeter, RoomBudget
 from server.config import ServerConfig
@@ -87,14 +89,40 @@ def assert_consecutive(ticks: list[int]) -> None:
     assert not gaps, f"ticks not consecutive: {gaps[:5]}"
 
 
-async def play_bots(bots: list[TickwireClient], behaviours: list[Any]) -> None:
-    """Each bot sends one input per tick (20 Hz) decided by its behaviour
-    (``client.bots.behaviours``), as ``python -m client.bots`` does; runs until cancelled."""
-    while True:
-        for bot, behaviour in zip(bots, behaviours, strict=True):
-            if bot.mirror is not None and bot.mirror.synced:
-                await bot.send_input(**behaviour.decide(bot.mirror))
-        await asyncio.sleep(0.05)  # the tick period: pacing, not synchronisation
+async def bots_in_a_started_room(connect: Callable[[str], Awaitable[TickwireClient]],
+                                 count: int, **create: Any) -> tuple[list[TickwireClient], Any]:
+    """``count`` bots named ``bot0``, ``bot1``...: the first creates a room with a seat to spare
+    (for a browser player; ``create`` goes to ``create_room``), the others join it by its code,
+    and the first starts the game. Returns the bots and the room."""
+    bots = [await connect(f"bot{index}") for index in range(count)]
+    room = await bots[0].create_room(max_players=count + 1, **create)
+    for bot in bots[1:]:
+        await bot.join(code=room.code)
+    await bots[0].start()
+    return bots, room
+
+
+@contextlib.asynccontextmanager
+async def wandering(bots: list[TickwireClient], seed: int) -> AsyncIterator[None]:
+    """While the block runs, each bot plays with a ``Wander`` behaviour seeded from ``seed``:
+    one input per tick (20 Hz), as ``python -m client.bots`` does."""
+    rng = random.Random(seed)
+    behaviours = [Wander(random.Random(rng.random())) for _ in bots]
+
+    async def play() -> None:
+        while True:
+            for bot, behaviour in zip(bots, behaviours, strict=True):
+                if bot.mirror is not None and bot.mirror.synced:
+                    await bot.send_input(**behaviour.decide(bot.mirror))
+            await asyncio.sleep(0.05)  # the tick period: pacing, not synchronisation
+
+    task = asyncio.create_task(play())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def free_port() -> int:

@@ -14,21 +14,18 @@ steady test the probe's whole record (its JSON download) to ``test-artifacts/fee
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import json
 import os
-import random
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from playwright.async_api import Page
 
-from client.bots.behaviours import Wander
 from shared.games.arena import RULES
 from tests.e2e.pages import ARTIFACTS, in_room, join_with_code
-from tests.helpers import play_bots
+from tests.helpers import bots_in_a_started_room, wandering
 from tests.latency_proxy import LatencyProxy
 
 pytestmark = pytest.mark.e2e
@@ -64,26 +61,15 @@ async def proxy(tickwire) -> AsyncIterator[LatencyProxy]:
 async def playing(connect, open_page, proxy) -> AsyncIterator[Page]:
     """8 bots playing a round (direct to the server) and a probed page in their room, through
     the proxy; measuring starts once the page has settled."""
-    bots = [await connect(f"bot{index}") for index in range(BOTS)]
-    room = await bots[0].create_room(max_players=BOTS + 1,
-                                     settings={"score_limit": 100, "time_limit": 3600})
-    for bot in bots[1:]:
-        await bot.join(code=room.code)
-    await bots[0].start()
-    rng = random.Random(7)
-    behaviours = [Wander(random.Random(rng.random())) for _ in bots]
-    play = asyncio.create_task(play_bots(bots, behaviours))
-    try:
+    bots, room = await bots_in_a_started_room(
+        connect, BOTS, settings={"score_limit": 100, "time_limit": 3600})
+    async with wandering(bots, seed=7):
         page = await open_page("Human", "/?probe=1", base=proxy.url)
         await join_with_code(page, room.code)
         await in_room(page)
         await page.wait_for_function(f"() => {SUMMARY}.states >= {WARM_UP_STATES}")
         await page.evaluate("window.tickwireProbe({reset: true})")
         yield page
-    finally:
-        play.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await play
 
 
 async def toward_centre(page: Page, axis: int) -> str:

@@ -4,16 +4,11 @@ report, not an assertion)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import random
-
 import pytest
 
-from client.bots.behaviours import Wander
 from shared.games.arena import RULES
 from tests.e2e.pages import ARTIFACTS, entity, in_room, join_with_code, player_id, screenshot
-from tests.helpers import play_bots
+from tests.helpers import bots_in_a_started_room, wandering
 
 pytestmark = pytest.mark.e2e
 
@@ -32,15 +27,8 @@ MEASURE_FRAME_RATE = """(window_ms) => new Promise((done) => {
 
 
 async def test_browser_player_and_bots_share_a_room(open_page, connect):
-    bots = [await connect(f"bot{index}") for index in range(BOTS)]
-    joined = await bots[0].create_room(max_players=BOTS + 1)
-    for bot in bots[1:]:
-        await bot.join(code=joined.code)
-    await bots[0].start()
-    rng = random.Random(5)
-    behaviours = [Wander(random.Random(rng.random())) for _ in bots]
-    playing = asyncio.create_task(play_bots(bots, behaviours))
-    try:
+    bots, joined = await bots_in_a_started_room(connect, BOTS)
+    async with wandering(bots, seed=5):
         page = await open_page("Human")
         await join_with_code(page, joined.code)
         await in_room(page)
@@ -67,10 +55,6 @@ async def test_browser_player_and_bots_share_a_room(open_page, connect):
         frame_rate = await page.evaluate(MEASURE_FRAME_RATE, FRAME_RATE_WINDOW_MS)
         shown = await page.evaluate("window.__tickwire.fps")
         await screenshot(page, "mixed-room-browser-and-8-bots")
-    finally:
-        playing.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await playing
     ARTIFACTS.mkdir(exist_ok=True)
     report = (f"page frame rate with {BOTS} bots in the room: {frame_rate:.1f} fps "
               f"(requestAnimationFrame over {FRAME_RATE_WINDOW_MS} ms; HUD showed {shown})\n")
