@@ -100,7 +100,7 @@ class ServerConfig:
     :param log_format: ``text`` (readable lines) or ``json`` (one JSON object a line, with
         ``room_id``, ``player_id`` and ``node`` where they apply).
     :param data_dir: where the event outbox and the match history (SQLite) live; empty keeps
-        both in memory (lost on exit).
+        both in memory (lost on exit; the history keeps only its latest 1,000 matches).
     :param events: event sink URLs (``--events URL``, repeatable; the variable takes them
         separated by spaces): ``kafka://``, ``amqp://``, ``redis://``, ``nats://``,
         ``eventbridge://``, ``http(s)://`` (shared/EVENTS.md).

@@ -41,6 +41,14 @@ MATCH_COLUMNS = "room_id, game, public, reason, ended_at, duration, winner, play
 RECENT = f"SELECT {MATCH_COLUMNS} FROM matches WHERE public ORDER BY ended_at DESC LIMIT ?"
 ONE = f"SELECT {MATCH_COLUMNS} FROM matches WHERE room_id = ?"
 HISTORY_FILE = "history.sqlite3"
+MEMORY_MATCHES = 1000  # the latest matches an in-memory history keeps (a file keeps them all)
+# Past the bound, the oldest rows go: by rowid, which grows with every insert.
+FORGET_OLDEST = [
+    "DELETE FROM match_players WHERE room_id IN "
+    "(SELECT room_id FROM matches WHERE rowid <= (SELECT MAX(rowid) FROM matches) - ?)",
+    "DELETE FROM matches WHERE rowid <= (SELECT MAX(rowid) FROM matches) - ?",
+    "DELETE FROM processed_events WHERE rowid <= (SELECT MAX(rowid) FROM processed_events) - ?",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +92,9 @@ class HistoryStore(Protocol):
 class SqliteHistory:
     """The history in a SQLite file (one dedicated thread runs it).
 
-    :param directory: where ``history.sqlite3`` lives; empty keeps it in memory.
+    :param directory: where ``history.sqlite3`` lives; empty keeps it in memory, and then
+        only the latest ``MEMORY_MATCHES`` matches (and their event ids), so a server without
+        a data directory does not grow with every match it ever ended.
     """
 
     def __init__(self, directory: str) -> None:
@@ -142,6 +152,9 @@ class SqliteHistory:
             if match is not None:
                 db.execute(ADD_MATCH, _match_row(match))
                 db.executemany(ADD_PLAYER, _player_rows(match))
+            if not self.directory:
+                for statement in FORGET_OLDEST:
+                    db.execute(statement, (MEMORY_MATCHES,))
             return True
 
     def _query(self, sql: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:

@@ -18,6 +18,8 @@ import pytest
 from client import TickwireClient
 from server.games import GAMES
 from server.games.base import Game, GameResult, Player
+from server.history import store as store_module
+from server.history.store import Match, SqliteHistory
 from shared.schema import EntitySchema, InputField, InputSchema, SettingsSchema, num
 from tests.events.brokers import POSTGRES_URL
 from tests.events.helpers import get_json, serving, settled
@@ -169,3 +171,31 @@ async def _next_snapshot(feed: aiohttp.ClientResponse) -> dict[str, Any]:
             if line.startswith("data:"):
                 with contextlib.suppress(json.JSONDecodeError):
                     return json.loads(line[5:])
+
+
+def _ended(number: int) -> Match:
+    """Match ``number``, won by ``p<number>`` alone."""
+    name = f"p{number}"
+    return Match(f"room-{number}", "duel", True, "empty", f"2026-11-30T00:00:{number:02d}Z",
+                 1.0, name, 1, [{"player_id": 1, "name": name, "score": number}])
+
+
+@pytest.mark.parametrize("in_memory", [True, False])
+async def test_history_in_memory_keeps_only_the_latest_matches(in_memory, tmp_path,
+                                                               monkeypatch):
+    monkeypatch.setattr(store_module, "MEMORY_MATCHES", 3)
+    history = SqliteHistory("" if in_memory else str(tmp_path))
+    await history.open()
+    try:
+        for number in range(1, 6):
+            assert await history.record(f"event-{number}", _ended(number))
+        kept = [row["room_id"] for row in await history.recent(10)]
+        board = {row["name"] for row in await history.leaderboard("duel", 10)}
+        assert await history.record("event-5", _ended(5)) is False  # still applied once
+        first = await history.match("room-1")
+    finally:
+        await history.close()
+    expected = range(5, 2, -1) if in_memory else range(5, 0, -1)
+    assert kept == [f"room-{number}" for number in expected]
+    assert board == {f"p{number}" for number in expected}
+    assert (first is None) == in_memory
