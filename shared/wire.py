@@ -15,7 +15,8 @@ _CAP = LIMITS.max_event_bytes * 16
 # catch-all handler (called without the event name when the event is "*"): never from the wire
 RESERVED_EVENTS = frozenset({"connect", "connect_error", "disconnect", "disconnecting",
                              "newListener", "removeListener", "*"})
-_TYPES_WITH_LIST = (sio_packet.EVENT, sio_packet.ACK)
+_EVENT = sio_packet.EVENT
+_TYPES_WITH_LIST = (_EVENT, sio_packet.ACK)
 # msgpack packets never use the BINARY_* types (attachments are inline)
 _ALLOWED_TYPES = frozenset({sio_packet.CONNECT, sio_packet.DISCONNECT, sio_packet.EVENT,
                             sio_packet.ACK, sio_packet.CONNECT_ERROR})
@@ -72,8 +73,9 @@ def check_packet(decoded: Any) -> tuple[int, Any, int | None, str]:
         raise MalformedPacket("id must be a non-negative integer")
     if packet_type in _TYPES_WITH_LIST and not isinstance(data, list):
         raise MalformedPacket("data must be a list")
-    if packet_type == sio_packet.EVENT and (not data or not isinstance(data[0], str)):
-        raise MalformedPacket("an event needs a name")
-    if packet_type == sio_packet.EVENT and data[0] in RESERVED_EVENTS:
-        raise MalformedPacket(f"{data[0]!r} is a reserved event name")
+    if packet_type == _EVENT:
+        if not data or not isinstance(data[0], str):
+            raise MalformedPacket("an event needs a name")
+        if data[0] in RESERVED_EVENTS:
+            raise MalformedPacket(f"{data[0]!r} is a reserved event name")
     return packet_type, data, packet_id, namespace

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -78,7 +79,7 @@ class PlainWebSocket(aiohttp_driver.WebSocket):
         return FrameSplitter(
             parser,
             idle=lambda: self._reading and compat.websocket_queue_empty(sock),
-            dispatch=lambda payload: fast_frame(connection, payload),
+            dispatch=functools.partial(fast_frame, connection),
             violation=violation,
         )
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from shared import compat
+
 FIN = 0x80
 FIN_BINARY = 0x82
 MASKED = 0x80
@@ -38,10 +40,9 @@ class Parser(Protocol):
 
 def unmask(payload: bytes, key: bytes) -> bytes:
     """XOR a client frame's payload with its 4-byte masking key (RFC 6455 5.3)."""
-    size = len(payload)
-    stream = (key * (size // 4 + 1))[:size]
-    return (int.from_bytes(payload, "little") ^ int.from_bytes(stream, "little")).to_bytes(
-        size, "little")
+    unmasked = bytearray(payload)
+    compat.mask_in_place(key, unmasked)
+    return bytes(unmasked)
 
 
 def frame_size(data: bytes, start: int) -> int | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from socketio import packet as sio_packet
+from socketio.packet import ACK, CONNECT, DISCONNECT, EVENT
 
 from shared.protocol import ProtocolError
 from shared.wire import MalformedPacket, check_packet, unpack
@@ -20,7 +20,7 @@ from shared.wire import MalformedPacket, check_packet, unpack
 NAMESPACE = "/"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass costs 1 µs more per message
 class Inbound:
     """A checked Socket.IO packet from a client."""
 
@@ -32,7 +32,7 @@ class Inbound:
         """``(event, argument)`` for an EVENT without an ack and with exactly one argument
         (the shape of an input), else None."""
         data = self.data
-        if self.packet_type == sio_packet.EVENT and self.ack_id is None and len(data) == 2:
+        if self.packet_type == EVENT and self.ack_id is None and len(data) == 2:
             return data[0], data[1]
         return None
 
@@ -52,14 +52,14 @@ def classify(message: bytes | str, max_bytes: int, connected: bool) -> Inbound:
         raise ProtocolError("bad_request", str(error)) from None
     if namespace != NAMESPACE:
         raise ProtocolError("bad_request", "the only namespace is '/'")
-    if packet_type == sio_packet.CONNECT:
-        if connected:
-            raise ProtocolError("bad_request", "already connected")
-    elif packet_type == sio_packet.EVENT:
+    if packet_type == EVENT:  # the usual one first
         if not connected:
             raise ProtocolError("bad_request", "connect to the namespace first")
-    elif packet_type == sio_packet.ACK:
+    elif packet_type == CONNECT:
+        if connected:
+            raise ProtocolError("bad_request", "already connected")
+    elif packet_type == ACK:
         raise ProtocolError("bad_request", "the server never asks for acknowledgements")
-    elif packet_type != sio_packet.DISCONNECT:
+    elif packet_type != DISCONNECT:
         raise ProtocolError("bad_request", "clients do not send this packet type")
     return Inbound(packet_type, data, ack_id)
