@@ -7,7 +7,12 @@ waits until both windows are open, and reads both servers' CPU time over the sam
 ``--window`` seconds. Whatever else the machine does hits both servers alike, so their ratio
 is steady where one run after another is not (two runs of the same checkout give
 0.99-1.01). Each rep starts the servers in the other order. Prints a line per rep, then one
-JSON object: each side's CPU % per rep and the median ratio NEW / OLD.
+JSON object: each side's CPU % per rep, the median ratio NEW / OLD and, for a side with
+sinks, its event figures per rep (``bench.events.event_figures``).
+
+``DIR+events`` gives that side's server the Kafka and RabbitMQ event sinks of S2E
+(``bench.events``; Tansu is started for the run, RabbitMQ must answer on 127.0.0.1:5672), so
+``plain=DIR sinks=DIR+events`` measures what the sinks cost, side by side.
 
 Each DIR needs its own ``.venv`` and ``bench/node_modules`` (symlinks to this checkout's do).
 The figures only mean something while CPU 0 has time to spare: when the two servers together
@@ -23,9 +28,12 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from bench import procs
+from bench.events import BROKERS, event_figures
 from bench.measure import LOADGEN_CPU, SERVER_CPU
+from bench.prometheus import Scrape, scrape
 
 PLAYERS, NPCS = 8, 16  # S2's rooms
 WINDOW_TIMEOUT = 60.0  # seconds for both loadgens to connect and warm up
@@ -38,11 +46,13 @@ class Side:
 
     :param name: what the output calls it.
     :param checkout: the checkout's root.
+    :param events: the server publishes to the event sinks of ``bench.events``.
     """
 
-    def __init__(self, name: str, checkout: Path) -> None:
+    def __init__(self, name: str, checkout: Path, events: bool = False) -> None:
         self.name = name
         self.checkout = checkout
+        self.events = events
         self.port = procs.free_port()
         self.lines: list[str] = []
         self.server: subprocess.Popen[bytes] | None = None
@@ -53,6 +63,8 @@ class Side:
         python = str(self.checkout / ".venv" / "bin" / "python")
         argv = json.loads(subprocess.check_output(
             [python, "-c", COMMAND.format(port=self.port)], cwd=self.checkout, text=True))
+        if self.events:
+            argv += BROKERS.flags(self.port)
         self.server = subprocess.Popen(procs.pinned(argv, SERVER_CPU), cwd=self.checkout,
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.wait_until_serving(f"http://127.0.0.1:{self.port}/metrics", self.server)
@@ -80,6 +92,10 @@ class Side:
     def connected(self) -> str:
         return next((line for line in self.lines if line.startswith("CONNECTED")), "?")
 
+    def metrics(self) -> Scrape:
+        """The server's ``/metrics`` now."""
+        return scrape(f"http://127.0.0.1:{self.port}/metrics")
+
     def cpu_seconds(self) -> float:
         assert self.server is not None
         return procs.cpu_seconds(self.server.pid)
@@ -98,11 +114,12 @@ class Side:
             procs.stop(self.server)
 
 
-def one_rep(checkouts: dict[str, Path], order: list[str], window: float, clients: int
-            ) -> dict[str, float]:
+def one_rep(checkouts: dict[str, tuple[Path, bool]], order: list[str], window: float,
+            clients: int) -> tuple[dict[str, float], dict[str, dict[str, Any]]]:
     """Both servers' CPU % over the same ``window`` seconds under ``clients`` each, started
-    in ``order``."""
-    sides = [Side(name, checkouts[name]) for name in order]
+    in ``order``, and the event figures of those with sinks; ``checkouts`` maps a name to its
+    directory and whether it has sinks."""
+    sides = [Side(name, *checkouts[name]) for name in order]
     try:
         for side in sides:
             side.start_server()
@@ -115,11 +132,14 @@ def one_rep(checkouts: dict[str, Path], order: list[str], window: float, clients
                                    + ", ".join(f"{s.name} {s.connected}" for s in sides))
             time.sleep(0.2)
         start = {side.name: side.cpu_seconds() for side in sides}
+        before = {side.name: side.metrics() for side in sides if side.events}
         began = time.monotonic()
         time.sleep(window)
         elapsed = time.monotonic() - began
-        return {side.name: round(100 * (side.cpu_seconds() - start[side.name]) / elapsed, 1)
-                for side in sides}
+        cpu = {side.name: round(100 * (side.cpu_seconds() - start[side.name]) / elapsed, 1)
+               for side in sides}
+        return cpu, {side.name: event_figures(before[side.name], side.metrics())
+                     for side in sides if side.events}
     finally:
         for side in sides:
             side.stop()
@@ -127,29 +147,51 @@ def one_rep(checkouts: dict[str, Path], order: list[str], window: float, clients
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("checkouts", nargs=2, metavar="NAME=DIR",
+    parser.add_argument("checkouts", nargs=2, metavar="NAME=DIR[+events]",
                         help="the reference first, then the one compared with it")
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--window", type=float, default=25.0, help="measured seconds")
     parser.add_argument("--clients", type=int, default=200, help="clients of each server")
     args = parser.parse_args()
-    checkouts = {name: Path(path).resolve() for name, path in
+    checkouts = {name: _checkout(spec) for name, spec in
                  (pair.split("=", 1) for pair in args.checkouts)}
     if len(checkouts) != 2:
         parser.error("give the two checkouts different names")
+    with_events = any(events for _, events in checkouts.values())
+    if with_events:
+        BROKERS.start()
+    try:
+        compare(checkouts, args.reps, args.window, args.clients)
+    finally:
+        if with_events:
+            BROKERS.stop()
+
+
+def _checkout(spec: str) -> tuple[Path, bool]:
+    """``DIR`` or ``DIR+events``: the directory, and whether its server has the sinks."""
+    path = spec.removesuffix("+events")
+    return Path(path).resolve(), path != spec
+
+
+def compare(checkouts: dict[str, tuple[Path, bool]], reps: int, window: float,
+            clients: int) -> None:
+    """Run ``reps`` reps, printing a line each, then the JSON summary."""
     old, new = checkouts
     cpu: dict[str, list[float]] = {old: [], new: []}
+    events: dict[str, list[dict[str, Any]]] = {}
     ratios = []
-    for rep in range(args.reps):
+    for rep in range(reps):
         order = [old, new] if rep % 2 == 0 else [new, old]
-        figures = one_rep(checkouts, order, args.window, args.clients)
+        figures, sinks = one_rep(checkouts, order, window, clients)
         for name, value in figures.items():
             cpu[name].append(value)
+        for name, value in sinks.items():
+            events.setdefault(name, []).append(value)
         ratios.append(round(figures[new] / figures[old], 3))
-        print(f"rep {rep + 1}/{args.reps}: {old} {figures[old]}%, {new} {figures[new]}%, "
+        print(f"rep {rep + 1}/{reps}: {old} {figures[old]}%, {new} {figures[new]}%, "
               f"{new} / {old} {ratios[-1]}", flush=True)
     print(json.dumps({"cpu_pct": cpu, "ratios": ratios,
-                      "median_ratio": round(statistics.median(ratios), 3)}))
+                      "median_ratio": round(statistics.median(ratios), 3), "events": events}))
 
 
 if __name__ == "__main__":

@@ -28,3 +28,17 @@ def test_two_servers_are_measured_over_the_same_window():
     assert result["ratios"] == [round(b / a, 3) for a, b in
                                 zip(result["cpu_pct"]["a"], result["cpu_pct"]["b"], strict=True)]
     assert result["median_ratio"] > 0
+
+
+@pytest.mark.usefixtures("bench_node_modules")
+def test_a_side_with_sinks_publishes_to_kafka_and_rabbitmq_in_the_window():
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.side", "--reps", "1", "--window", "4", "--clients", "16",
+         f"plain={REPO}", f"sinks={REPO}+events"],
+        cwd=REPO, capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, run.stdout + run.stderr
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert list(result["events"]) == ["sinks"]  # the plain side has no sinks
+    [figures] = result["events"]["sinks"]
+    assert figures["events_per_s"] > 0
+    assert figures["kafka_p50_ms"] is not None and figures["rabbitmq_p50_ms"] is not None
