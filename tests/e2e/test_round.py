@@ -60,6 +60,25 @@ async def test_a_hit_flashes_and_a_destroyed_pilot_learns_by_whom_and_when_back(
     await page.locator("#shield-tag").wait_for()
 
 
+async def test_a_hit_flashes_any_ship_on_screen_not_only_your_own(tickwire, open_page, connect):
+    sniper = await connect("Sniper")
+    joined = await sniper.create_room(settings={"npcs": 0})
+    target = (await (await connect("Target")).join(code=joined.code)).player_id
+    page = await open_page("Alice")
+    await join_with_code(page, joined.code)
+    await in_room(page)
+    _face_off(tickwire, joined.room["id"], joined.player_id, target)
+    ships = tickwire.lobby.rooms[joined.room["id"]].game.ships
+    alice = ships[await player_id(page)]
+    alice.x, alice.y = 475.0, 750.0  # out of the line of fire, Target in view
+    assert target not in await page.evaluate("window.__tickwire.drawn.flashing")
+    async with firing(sniper, aim=0.0):
+        await page.wait_for_function(  # once Target's shield is gone, the first hit
+            "(id) => window.__tickwire.drawn.flashing.includes(id)", arg=target)
+    assert target in await page.evaluate("window.__tickwire.drawn.ships")
+    assert ships[target].hp < 100
+
+
 async def test_a_round_counts_down_then_ends_on_the_standings_and_the_next_one_comes(
         tickwire, open_page, connect):
     sniper = await connect("Sniper")

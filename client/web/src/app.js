@@ -163,6 +163,10 @@ export function debugHandle(app) {
     get controls() {
       return Boolean(app.screen?.input);
     },
+    /** Ids of the ships drawn and of those drawn flashing in the last frame, or null. */
+    get drawn() {
+      return app.screen?.renderer.drawn ?? null;
+    },
     /** One entity's server values as mirrored here, or null. */
     entity(id) {
       return app.client?.mirror?.entity(id) ?? null;
