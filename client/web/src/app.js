@@ -163,7 +163,10 @@ export function debugHandle(app) {
     get controls() {
       return Boolean(app.screen?.input);
     },
-    /** Ids of the ships drawn and of those drawn flashing in the last frame, or null. */
+    /**
+     * The last frame: your ship's health as drawn (`myHp`, null when spectating) and the ids
+     * of the ships drawn, of the bodies labelled (name, health bar) and of those flashing.
+     */
     get drawn() {
       return app.screen?.renderer.drawn ?? null;
     },

@@ -71,7 +71,7 @@ export class Renderer {
     this.cell = cell;
     this.players = new Map(); // of the frame being drawn
     this.flashes = new HitFlashes();
-    this.drawn = { ships: [], flashing: [] }; // ids of the last frame's, for tests
+    this.drawn = { myHp: null, ships: [], labels: [], flashing: [] }; // the last frame, for tests
     this.camera = { x: world / 2, y: world / 2, scale: 1 };
     this.width = 0;
     this.height = 0;
@@ -107,7 +107,7 @@ export class Renderer {
     this.#aim(me);
     this.players = players;
     this.flashes.observe(entities, me, time);
-    this.drawn = { ships: [], flashing: [] };
+    this.drawn = { myHp: me?.hp ?? null, ships: [], labels: [], flashing: [] };
     const g = this.context;
     g.setTransform(this.ratio, 0, 0, this.ratio, 0, 0);
     g.fillStyle = COLORS.space;
@@ -295,15 +295,17 @@ export class Renderer {
     g.textBaseline = "bottom";
     const scale = this.camera.scale;
     for (const [id, body] of entities) {
-      if (body.hp <= 0 || body.kind === KIND.BULLET) continue;
+      if (body.kind === KIND.BULLET) continue;
       const ship = body.kind === KIND.SHIP;
-      const at = ship && id === me?.id ? me : body;
+      const at = ship && id === me?.id ? me : body; // yours as drawn, with the newest health
+      if (at.hp <= 0) continue; // destroyed: no name or bar left floating
+      this.drawn.labels.push(id);
       const [x, y] = this.toScreen(at.x, at.y);
       const radius = (ship ? RULES.player_radius : RULES.npc_radius) * scale;
       const maxHp = ship ? RULES.player_hp : RULES.npc_hp;
       const online = !ship || players.get(id)?.connected !== false;
       g.globalAlpha = online ? 1 : 0.45;
-      this.#healthBar(x, y + radius + 6, body.hp / maxHp, ship ? this.#color(id) : COLORS.drone);
+      this.#healthBar(x, y + radius + 6, at.hp / maxHp, ship ? this.#color(id) : COLORS.drone);
       if (ship) {
         const name = players.get(id)?.label ?? body.name;
         const label = online ? name : `${name} (offline)`;
