@@ -286,6 +286,31 @@ async def test_the_hud_parts_never_overlap(open_page, connect, screen):
     await screenshot(page, f"hud-{screen}-playing")
 
 
+async def test_a_phone_scoreboard_shows_the_top_three_and_your_own_row_with_its_rank(
+        open_page, connect, tickwire):
+    page = await open_phone(open_page, "Me", "portrait")
+    room = await enter_room_by_tap(page)
+    game = tickwire.lobby.rooms[room["id"]].game
+    bots = [(await (await connect(f"Bot {number}")).join(room["code"])).player_id
+            for number in range(4)]
+    await page.wait_for_function("(ids) => ids.every((id) => window.__tickwire.entity(id))",
+                                 arg=bots)  # their ships are in the game
+    for number, bot in enumerate(bots):  # they score 4, 3, 2, 1; you 0
+        game.ships[bot].score = 4 - number
+    mine = page.locator(".scores li.me")
+    await mine.locator(".rank", has_text="5").wait_for()  # fifth, below the top three
+    shown = page.locator(".scores li:visible")
+    assert await shown.locator(".name").all_text_contents() == ["Bot 0", "Bot 1", "Bot 2", "Me"]
+    assert await shown.locator(".rank:visible").all_text_contents() == ["5"]  # only yours
+    await screenshot(page, "scoreboard-phone-own-row")
+
+    game.ships[await player_id(page)].score = 9
+    await page.wait_for_function("() => document.querySelector('.scores li.me .rank')"
+                                 ".textContent === '1'")
+    assert await shown.locator(".name").all_text_contents() == ["Me", "Bot 0", "Bot 1"]
+    assert await shown.locator(".rank:visible").count() == 0
+
+
 async def test_a_desktop_has_no_sticks_and_its_mouse_aims_and_fires(open_page, tickwire):
     page = await open_page("Mouse")  # 1280 x 720, no touch screen
     assert await page.text_content(".controls-help") == KEYBOARD_HINT
