@@ -1,7 +1,7 @@
 """Touch and small screens: on a phone (portrait and landscape, real touch input) the left
 stick moves the ship, the right one aims and fires, a tap fires, the page neither scrolls nor
-zooms, and the hint speaks of touch; the HUD's parts never overlap on a phone or on a 1000 px
-desktop; a desktop has no sticks and its mouse still aims and fires."""
+zooms, and the hint speaks of touch; the HUD's parts (the health readout too) never overlap on
+a phone or on a 1000 px desktop; a desktop has no sticks and its mouse still aims and fires."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ HUD_PARTS = {  # what must never overlap, by CSS selector
     "scoreboard": ".hud-right",
     "leave": "#leave",
     "hint": ".hud .hint",
+    "health": "#health",
     "move stick": ".stick.move",
     "aim stick": ".stick.aim",
 }
@@ -247,7 +248,8 @@ def check_layout(boxes: dict[str, dict[str, float]], viewport: dict[str, int], t
                if box["left"] < 0 or box["top"] < 0
                or box["right"] > viewport["width"] or box["bottom"] > viewport["height"]]
     assert outside == [], boxes
-    assert {"room bar", "banner", "ping", "fps", "scoreboard", "leave", "hint"} <= boxes.keys()
+    assert {"room bar", "banner", "ping", "fps", "scoreboard", "leave", "hint", "health"} \
+        <= boxes.keys()
     sticks = {"move stick", "aim stick"}
     assert sticks & boxes.keys() == (sticks if touch else set())
     board = boxes["scoreboard"]
