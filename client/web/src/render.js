@@ -76,13 +76,17 @@ export class Renderer {
     this.width = 0;
     this.height = 0;
     this.ratio = 1;
+    this.safe = { right: 0, bottom: 0 }; // CSS pixels a notch or home indicator takes
   }
 
-  /** Match the canvas to its CSS size and the screen's pixel ratio. */
+  /** Match the canvas to its CSS size and the screen's pixel ratio, and read the safe area. */
   resize() {
     this.ratio = window.devicePixelRatio || 1;
     this.width = this.canvas.clientWidth;
     this.height = this.canvas.clientHeight;
+    const style = getComputedStyle(this.canvas); // style.css: its scroll-margin is the safe area
+    this.safe = { right: parseFloat(style.scrollMarginRight) || 0,
+      bottom: parseFloat(style.scrollMarginBottom) || 0 };
     this.canvas.width = Math.round(this.width * this.ratio);
     this.canvas.height = Math.round(this.height * this.ratio);
   }
@@ -336,8 +340,8 @@ export class Renderer {
     if (!me) return;
     const g = this.context;
     const size = Math.min(MINIMAP, Math.round(Math.min(this.width, this.height) / 4));
-    const left = this.width - size - 16;
-    const top = this.height - size - 16;
+    const left = this.width - size - 16 - this.safe.right;
+    const top = this.height - size - 16 - this.safe.bottom;
     const k = size / this.world;
     g.fillStyle = "rgba(8, 14, 28, 0.4)"; // see-through: it never hides what is under it
     g.fillRect(left, top, size, size);
