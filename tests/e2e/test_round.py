@@ -105,6 +105,7 @@ async def test_a_destroyed_ship_leaves_no_name_nor_health_bar_until_it_is_back(
     page = await open_page("Alice")
     await join_with_code(page, joined.code)
     await in_room(page)
+    await page.wait_for_function("() => window.__tickwire.drawn.myHp > 0")  # your ship is shown
     recording = asyncio.create_task(page.evaluate(RECORD_DEATH))
     _face_off(tickwire, joined.room["id"], joined.player_id, await player_id(page))
     async with firing(sniper, aim=0.0):

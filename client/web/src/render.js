@@ -297,29 +297,35 @@ export class Renderer {
     g.font = "600 12px system-ui, sans-serif";
     g.textAlign = "center";
     g.textBaseline = "bottom";
-    const scale = this.camera.scale;
     for (const [id, body] of entities) {
-      if (body.kind === KIND.BULLET) continue;
-      const ship = body.kind === KIND.SHIP;
-      const at = ship && id === me?.id ? me : body; // yours as drawn, with the newest health
-      if (at.hp <= 0) continue; // destroyed: no name or bar left floating
-      this.drawn.labels.push(id);
-      const [x, y] = this.toScreen(at.x, at.y);
-      const radius = (ship ? RULES.player_radius : RULES.npc_radius) * scale;
-      const maxHp = ship ? RULES.player_hp : RULES.npc_hp;
-      const online = !ship || players.get(id)?.connected !== false;
-      g.globalAlpha = online ? 1 : 0.45;
-      this.#healthBar(x, y + radius + 6, at.hp / maxHp, ship ? this.#color(id) : COLORS.drone);
-      if (ship) {
-        const name = players.get(id)?.label ?? body.name;
-        const label = online ? name : `${name} (offline)`;
-        g.fillStyle = COLORS.shadow;
-        g.fillText(label, x + 1, y - radius - 5);
-        g.fillStyle = COLORS.text;
-        g.fillText(label, x, y - radius - 6);
-      }
+      if (body.kind !== KIND.BULLET && id !== me?.id) this.#label(id, body, players);
+    }
+    if (me) { // yours where it is drawn, with the newest health, even before the states show it
+      this.#label(me.id, { ...entities.get(me.id), ...me, kind: KIND.SHIP }, players);
     }
     g.globalAlpha = 1;
+  }
+
+  /** A ship's or drone's health bar and a ship's name; none while it is destroyed. */
+  #label(id, body, players) {
+    if (body.hp <= 0) return; // no name nor empty bar left floating
+    this.drawn.labels.push(id);
+    const g = this.context;
+    const ship = body.kind === KIND.SHIP;
+    const [x, y] = this.toScreen(body.x, body.y);
+    const radius = (ship ? RULES.player_radius : RULES.npc_radius) * this.camera.scale;
+    const maxHp = ship ? RULES.player_hp : RULES.npc_hp;
+    const online = !ship || players.get(id)?.connected !== false;
+    g.globalAlpha = online ? 1 : 0.45;
+    this.#healthBar(x, y + radius + 6, body.hp / maxHp, ship ? this.#color(id) : COLORS.drone);
+    if (ship) {
+      const name = players.get(id)?.label ?? body.name ?? "";
+      const label = online ? name : `${name} (offline)`;
+      g.fillStyle = COLORS.shadow;
+      g.fillText(label, x + 1, y - radius - 5);
+      g.fillStyle = COLORS.text;
+      g.fillText(label, x, y - radius - 6);
+    }
   }
 
   /** A player's colour: their palette slot's (room status), else one from the id. */
