@@ -16,7 +16,9 @@ the winner.
 
 Movement is per input: each input moves its ship by one tick's worth (``shared.games.arena.move``),
 from a budget that grows by one move per tick, so the browser can predict exactly and a client
-sending inputs too fast gains nothing.
+sending inputs too fast gains nothing. Fire is latched per tick: a press in any input a tick
+applies fires in that tick's step even when a later input releases it (a quick tap), and the
+next tick starts from the latest input's state.
 
 Phases (``status()["phase"]``): ``warmup`` until the host starts, then rounds of ``starting``
 (the countdown), ``playing`` and ``ended`` (the standings); ``status()["phase_ends_tick"]`` is
@@ -67,13 +69,14 @@ class Body:
 class Ship(Body):
     """A player's ship."""
 
-    __slots__ = ("budget", "cooldown", "deaths", "dx", "dy", "fire", "respawn_tick",
+    __slots__ = ("budget", "cooldown", "deaths", "dx", "dy", "fire", "pressed", "respawn_tick",
                  "shield_until")
 
     def __init__(self, x: float, y: float, name: str) -> None:
         super().__init__(SHIP, x, y, RULES.player_hp, name)
         self.dx = self.dy = 0.0
-        self.fire = False
+        self.fire = False  # the latest input's
+        self.pressed = False  # fire was on in an input applied this tick (so a tap counts)
         self.budget = 1
         self.cooldown = 0.0
         self.deaths = 0  # this round
@@ -187,7 +190,7 @@ class Arena(Game):
         ship = self.ships.get(player.id)
         if ship is not None:
             ship.dx = ship.dy = 0.0
-            ship.fire = False
+            ship.fire = ship.pressed = False
 
     def apply(self, player: Player, values: dict[str, Any]) -> None:
         ship = self.ships.get(player.id)
@@ -195,6 +198,7 @@ class Arena(Game):
             return
         ship.dx, ship.dy = values["dx"], values["dy"]
         ship.fire = values["fire"]
+        ship.pressed = ship.pressed or ship.fire
         if ship.respawn_tick:
             return
         ship.angle = values["aim"]
@@ -296,11 +300,13 @@ class Arena(Game):
         for owner, ship in self.ships.items():
             ship.budget = min(ship.budget + 1, MOVE_BUDGET)
             ship.cooldown = max(0.0, ship.cooldown - self.dt)
+            fired = ship.fire or ship.pressed
+            ship.pressed = False
             if ship.respawn_tick:
                 if tick >= ship.respawn_tick:
                     self._respawn(ship, tick)
                 continue
-            if firing and ship.fire and ship.cooldown <= 0:
+            if firing and fired and ship.cooldown <= 0:
                 ship.cooldown = RULES.fire_cooldown
                 ship.shield_until = 0  # firing drops the spawn shield
                 self.entities[self.new_id()] = Bullet(owner, ship.x, ship.y, ship.angle)

@@ -4,6 +4,8 @@ with your own row marked and the next round announced."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tests.e2e.pages import in_room, join_with_code, player_id, screenshot
@@ -58,6 +60,62 @@ async def test_a_hit_flashes_and_a_destroyed_pilot_learns_by_whom_and_when_back(
         "() => document.querySelector('#respawn').textContent === ''"
         " && document.querySelector('#health-value').textContent === '100'")
     await page.locator("#shield-tag").wait_for()
+
+
+async def test_a_hit_flashes_any_ship_on_screen_not_only_your_own(tickwire, open_page, connect):
+    sniper = await connect("Sniper")
+    joined = await sniper.create_room(settings={"npcs": 0})
+    target = (await (await connect("Target")).join(code=joined.code)).player_id
+    page = await open_page("Alice")
+    await join_with_code(page, joined.code)
+    await in_room(page)
+    _face_off(tickwire, joined.room["id"], joined.player_id, target)
+    ships = tickwire.lobby.rooms[joined.room["id"]].game.ships
+    alice = ships[await player_id(page)]
+    alice.x, alice.y = 475.0, 750.0  # out of the line of fire, Target in view
+    assert target not in await page.evaluate("window.__tickwire.drawn.flashing")
+    async with firing(sniper, aim=0.0):
+        await page.wait_for_function(  # once Target's shield is gone, the first hit
+            "(id) => window.__tickwire.drawn.flashing.includes(id)", arg=target)
+    assert target in await page.evaluate("window.__tickwire.drawn.ships")
+    assert ships[target].hp < 100
+
+
+# Every frame from now until your ship died and came back: its health as drawn, and whether the
+# ship, its name and health bar were drawn.
+RECORD_DEATH = """() => new Promise((resolve) => {
+    const me = window.__tickwire.client.playerId;
+    const frames = [];
+    const record = () => {
+        const drawn = window.__tickwire.drawn;
+        frames.push({hp: drawn.myHp, ship: drawn.ships.includes(me),
+                     label: drawn.labels.includes(me)});
+        const died = frames.some((frame) => frame.hp === 0);
+        if (died && drawn.myHp > 0) resolve(frames);
+        else requestAnimationFrame(record);
+    };
+    requestAnimationFrame(record);
+})"""
+
+
+async def test_a_destroyed_ship_leaves_no_name_nor_health_bar_until_it_is_back(
+        tickwire, open_page, connect):
+    sniper = await connect("Sniper")
+    joined = await sniper.create_room(settings={"npcs": 0})
+    page = await open_page("Alice")
+    await join_with_code(page, joined.code)
+    await in_room(page)
+    await page.wait_for_function("() => window.__tickwire.drawn.myHp > 0")  # your ship is shown
+    recording = asyncio.create_task(page.evaluate(RECORD_DEATH))
+    _face_off(tickwire, joined.room["id"], joined.player_id, await player_id(page))
+    async with firing(sniper, aim=0.0):
+        await page.wait_for_function("() => window.__tickwire.drawn.myHp === 0")
+    frames = await recording
+    dead = [frame for frame in frames if frame["hp"] == 0]
+    assert dead
+    assert [frame for frame in dead if frame["ship"] or frame["label"]] == []
+    alive = [frame for frame in frames if frame["hp"] > 0]
+    assert alive[0]["ship"] and alive[0]["label"] and alive[-1]["ship"] and alive[-1]["label"]
 
 
 async def test_a_round_counts_down_then_ends_on_the_standings_and_the_next_one_comes(

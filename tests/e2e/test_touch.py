@@ -1,7 +1,8 @@
 """Touch and small screens: on a phone (portrait and landscape, real touch input) the left
 stick moves the ship, the right one aims and fires, a tap fires, the page neither scrolls nor
-zooms, and the hint speaks of touch; the HUD's parts never overlap on a phone or on a 1000 px
-desktop; a desktop has no sticks and its mouse still aims and fires."""
+zooms, and the hint speaks of touch; the HUD's parts (the health readout too) never overlap on
+a phone or on a 1000 px desktop, nor reach under a notch; a desktop has no sticks and its mouse
+still aims and fires."""
 
 from __future__ import annotations
 
@@ -35,9 +36,11 @@ HUD_PARTS = {  # what must never overlap, by CSS selector
     "scoreboard": ".hud-right",
     "leave": "#leave",
     "hint": ".hud .hint",
+    "health": "#health",
     "move stick": ".stick.move",
     "aim stick": ".stick.aim",
 }
+NOTCH = {"top": 0, "left": 47, "right": 47, "bottom": 21}  # a phone held sideways, in px
 BOTS = 5  # other players, so the scoreboard has rows to show
 SOME_BULLET = """(kind) => [...window.__tickwire.client.mirror.view().values()]
   .some((e) => e.kind === kind)"""
@@ -247,7 +250,8 @@ def check_layout(boxes: dict[str, dict[str, float]], viewport: dict[str, int], t
                if box["left"] < 0 or box["top"] < 0
                or box["right"] > viewport["width"] or box["bottom"] > viewport["height"]]
     assert outside == [], boxes
-    assert {"room bar", "banner", "ping", "fps", "scoreboard", "leave", "hint"} <= boxes.keys()
+    assert {"room bar", "banner", "ping", "fps", "scoreboard", "leave", "hint", "health"} \
+        <= boxes.keys()
     sticks = {"move stick", "aim stick"}
     assert sticks & boxes.keys() == (sticks if touch else set())
     board = boxes["scoreboard"]
@@ -284,6 +288,50 @@ async def test_the_hud_parts_never_overlap(open_page, connect, screen):
     await page.wait_for_selector(".hud-top-center button", state="hidden")
     check_layout(await hud_boxes(page), viewport, touch)
     await screenshot(page, f"hud-{screen}-playing")
+
+
+async def test_the_page_covers_a_notched_screen_and_keeps_the_hud_in_its_safe_area(open_page):
+    page = await open_phone(open_page, "Notch", "landscape")
+    assert "viewport-fit=cover" in await page.get_attribute("meta[name=viewport]", "content")
+    cdp = await page.context.new_cdp_session(page)
+    await cdp.send("Emulation.setSafeAreaInsetsOverride", {"insets": NOTCH})
+    await enter_room_by_tap(page)
+    boxes = await hud_boxes(page)
+    assert {"room bar", "leave", "scoreboard", "health", "move stick", "aim stick"} <= boxes.keys()
+    width, height = PHONES["landscape"]["width"], PHONES["landscape"]["height"]
+    unsafe = [name for name, box in boxes.items()
+              if box["left"] < NOTCH["left"] or box["top"] < NOTCH["top"]
+              or box["right"] > width - NOTCH["right"] or box["bottom"] > height - NOTCH["bottom"]]
+    await screenshot(page, "hud-landscape-notch")
+    assert unsafe == [], boxes
+    assert overlaps(boxes) == []
+    assert await page.evaluate(  # what render.js reads to keep the minimap clear of the notch
+        "() => getComputedStyle(document.querySelector('#arena')).scrollMarginRight") == "47px"
+
+
+async def test_a_phone_scoreboard_shows_the_top_three_and_your_own_row_with_its_rank(
+        open_page, connect, tickwire):
+    page = await open_phone(open_page, "Me", "portrait")
+    room = await enter_room_by_tap(page)
+    game = tickwire.lobby.rooms[room["id"]].game
+    bots = [(await (await connect(f"Bot {number}")).join(room["code"])).player_id
+            for number in range(4)]
+    await page.wait_for_function("(ids) => ids.every((id) => window.__tickwire.entity(id))",
+                                 arg=bots)  # their ships are in the game
+    for number, bot in enumerate(bots):  # they score 4, 3, 2, 1; you 0
+        game.ships[bot].score = 4 - number
+    mine = page.locator(".scores li.me")
+    await mine.locator(".rank", has_text="5").wait_for()  # fifth, below the top three
+    shown = page.locator(".scores li:visible")
+    assert await shown.locator(".name").all_text_contents() == ["Bot 0", "Bot 1", "Bot 2", "Me"]
+    assert await shown.locator(".rank:visible").all_text_contents() == ["5"]  # only yours
+    await screenshot(page, "scoreboard-phone-own-row")
+
+    game.ships[await player_id(page)].score = 9
+    await page.wait_for_function("() => document.querySelector('.scores li.me .rank')"
+                                 ".textContent === '1'")
+    assert await shown.locator(".name").all_text_contents() == ["Me", "Bot 0", "Bot 1"]
+    assert await shown.locator(".rank:visible").count() == 0
 
 
 async def test_a_desktop_has_no_sticks_and_its_mouse_aims_and_fires(open_page, tickwire):

@@ -1,6 +1,9 @@
-// The HUD's round headline and countdowns for each of the arena's phases (shared/PROTOCOL.md).
+// The HUD: the round headline and countdowns for each of the arena's phases (shared/PROTOCOL.md),
+// the respawn countdown and the scoreboard's ranking.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { KIND } from "../../shared/games/arena.js";
+import { rankedScores } from "../../client/web/src/hud.js";
 import { banner, secondsUntil } from "../../client/web/src/round_view.js";
 import { respawnText } from "../../client/web/src/ship_status.js";
 
@@ -35,4 +38,12 @@ test("a destroyed player is told by whom and counts down to the respawn tick", (
   assert.equal(respawnText({ by: null, respawn_tick: 160 }, r, 141), "Destroyed — back in 1…");
   assert.equal(respawnText({ by: "Sniper", respawn_tick: 160 }, r, 160), "Destroyed by Sniper — back now");
   assert.equal(respawnText(null, r, 100), "Destroyed — respawning…");
+});
+
+test("the scoreboard ranks players by their ships' scores; tied scores share a rank", () => {
+  const players = new Map([1, 2, 3, 4, 5].map((id) => [id, { id, label: `p${id}` }]));
+  const ship = (score) => ({ kind: KIND.SHIP, score });
+  const entities = new Map([[1, ship(0)], [2, ship(4)], [3, ship(2)], [4, ship(2)]]); // 5: no ship yet
+  assert.deepEqual(rankedScores(players, entities).map(({ id, score, rank }) => [id, score, rank]),
+    [[2, 4, 1], [3, 2, 2], [4, 2, 2], [1, 0, 4], [5, 0, 4]]);
 });

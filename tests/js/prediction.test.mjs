@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { move } from "../../shared/games/arena.js";
-import { Predictor } from "../../client/web/src/prediction.js";
+import { MoveTimeline, Predictor } from "../../client/web/src/prediction.js";
 
 const DT = 1 / 20;
 
@@ -94,4 +94,29 @@ test("an inactive ship (dead, round over) does not move on input", () => {
   assert.deepEqual(predictor.position, [500, 500]);
   predictor.reconcile(300, 300, 0, 100);
   assert.deepEqual(predictor.position, [300, 300]);
+});
+
+test("a key press's move shows on the very next frame, even one stamped before the press", () => {
+  const frameMs = 1000 / 60;
+  const lastFrame = 1000;
+  const press = 1016; // just before the next frame; the input due next is a tick away
+  const until = press + 2 * DT * 1000; // that input's move is drawn until the one after it
+  const nextFrame = 1014; // a frame's timestamp is when it began: it can precede the press
+  const moved = (lead) => {
+    const predictor = placed();
+    const timeline = new MoveTimeline();
+    predictor.apply(1, 1, 0, timeline.progress(lastFrame));
+    timeline.start(lastFrame, until, lead);
+    return predictor.drawPosition(timeline.progress(nextFrame), nextFrame)[0] - 500;
+  };
+  assert.ok(moved(0) < 1); // spread evenly, the first frame would draw less than a pixel
+  assert.ok(moved(frameMs) >= 1, `${moved(frameMs)}`);
+});
+
+test("a move's timeline runs evenly from its floor to the whole move, never back", () => {
+  const timeline = new MoveTimeline();
+  assert.equal(timeline.progress(0), 1); // nothing to draw yet
+  timeline.start(100, 200, 25);
+  assert.deepEqual([90, 110, 125, 150, 200, 250].map((t) => timeline.progress(t)),
+    [0.25, 0.25, 0.25, 0.5, 1, 1]);
 });

@@ -184,6 +184,22 @@ def test_firing_drops_your_own_shield():
     assert bob_ship.shield
 
 
+def bullets(arena: Arena) -> int:
+    return sum(body.kind == RULES.kinds["bullet"] for body in arena.entities.values())
+
+
+def test_a_tap_within_one_tick_fires_once_and_the_next_tick_starts_released():
+    arena, ann = duel(score_limit=5)
+    south = math.pi / 2  # away from Bob, so the bullet flies on
+    arena.apply(ann, stick(aim=south, fire=True))
+    arena.apply(ann, stick(aim=south, fire=False))  # released before the tick: still a shot
+    arena.step(2)
+    assert bullets(arena) == 1
+    for tick in range(3, 3 + ticks(RULES.fire_cooldown) + 2):  # no input: released
+        arena.step(tick)
+    assert bullets(arena) == 1
+
+
 def test_a_destroyed_player_is_told_by_whom_and_comes_back_shielded_after_the_delay():
     arena, ann = duel(score_limit=5)
     recorder = arena.messages = Recorder()

@@ -163,6 +163,13 @@ export function debugHandle(app) {
     get controls() {
       return Boolean(app.screen?.input);
     },
+    /**
+     * The last frame: your ship's health as drawn (`myHp`, null when spectating) and the ids
+     * of the ships drawn, of the bodies labelled (name, health bar) and of those flashing.
+     */
+    get drawn() {
+      return app.screen?.renderer.drawn ?? null;
+    },
     /** One entity's server values as mirrored here, or null. */
     entity(id) {
       return app.client?.mirror?.entity(id) ?? null;

@@ -7,6 +7,7 @@
 import { Hud } from "./hud.js";
 import { InputController } from "./input.js";
 import { roomPlayers } from "./palette.js";
+import { MoveTimeline } from "./prediction.js";
 import { Renderer } from "./render.js";
 import { el } from "./dom.js";
 
@@ -57,8 +58,7 @@ export class GameScreen {
   #inputTimer = 0;
   #inputDue = 0; // when the next scheduled input goes out
   #sentEarly = false; // the input due at #inputDue already went out, on a key press
-  #lastInputAt = 0;
-  #moveUntil = 0; // when the latest input's move should be drawn complete
+  #move = new MoveTimeline(); // when the latest input's move is drawn
   #frameAt = -Infinity; // the time of the last frame drawn
   #hudAt = 0;
   #meOnScreen = null;
@@ -94,7 +94,7 @@ export class GameScreen {
     const client = this.client;
     if (client.spectating || client.predictor === null) return null;
     const server = client.me();
-    const at = client.predictor.drawPosition(this.#progress(now), now);
+    const at = client.predictor.drawPosition(this.#move.progress(now), now);
     if (server === null || at === null) return null;
     return {
       id: client.playerId, x: at[0], y: at[1], angle: this.input.aim, hp: server.hp, shield: server.shield,
@@ -128,17 +128,13 @@ export class GameScreen {
     }
   }
 
-  /** How far the drawing of your ship is through the latest input's move (0..1) at `now`. */
-  #progress(now) {
-    const span = this.#moveUntil - this.#lastInputAt;
-    return span > 0 ? Math.min(1, Math.max(0, (now - this.#lastInputAt) / span)) : 1;
-  }
-
-  /** Send this tick's input now; its move is drawn from `from` until `until` (ms). */
-  #sendInput(from, until) {
-    const progress = this.#progress(from);
-    this.#lastInputAt = from;
-    this.#moveUntil = until;
+  /**
+   * Send this tick's input now; its move is drawn from `from` until `until` (ms), at least
+   * `lead` ms of it at once.
+   */
+  #sendInput(from, until, lead = 0) {
+    const progress = this.#move.progress(from);
+    this.#move.start(from, until, lead);
     this.client.sendInput(this.input.sample(this.#meOnScreen), progress);
   }
 
@@ -161,12 +157,13 @@ export class GameScreen {
   /**
    * A steering key went down or up: send the input due next right away (once a tick). Its
    * move is drawn as from the last frame (at most a frame ago), when the key was not yet
-   * down, so the very next frame shows a frame's worth of it.
+   * down, and a frame's share of it at once, so the very next frame shows it, whatever its
+   * timestamp.
    */
   #steered() {
     if (this.#sentEarly) return;
     this.#sentEarly = true;
     const now = performance.now();
-    this.#sendInput(Math.max(this.#frameAt, now - FRAME_MS), this.#inputDue + this.#tickMs);
+    this.#sendInput(Math.max(this.#frameAt, now - FRAME_MS), this.#inputDue + this.#tickMs, FRAME_MS);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The in-game overlay: room code with a copy button, round banner and timer, the round's
  * countdown and standings (`round_view.js`), your health (`ship_status.js`), scoreboard (your
- * row marked), kill feed, notices of who joined, left or became host (`room_news.js`), ping and
+ * row marked; on a phone the top three and, below them, your own row with its rank), kill feed, notices of who joined, left or became host (`room_news.js`), ping and
  * frame rate, connection state, and the Leave (and host's Start) buttons. Panels your ship
  * flies under fade out. Names are only ever set as text.
  */
@@ -165,17 +165,14 @@ export class Hud {
   }
 
   #scoreboard(room, entities, playerId) {
-    const rows = [...this.#players.values()].map((p) => {
-      const ship = entities.get(p.id);
-      return { ...p, score: ship?.kind === KIND.SHIP ? ship.score : 0 };
-    });
-    rows.sort((a, b) => b.score - a.score || a.id - b.id);
+    const rows = rankedScores(this.#players, entities);
     const key = JSON.stringify([rows, room.host, playerId]);
     if (key === this.#scoreKey) return;
     this.#scoreKey = key;
     fill(this.scores, ...rows.map((row) => el("li", {
       className: [row.connected === false ? "offline" : "", row.id === playerId ? "me" : ""].join(" ").trim(),
     },
+    el("span", { className: "rank" }, String(row.rank)),
     el("span", { className: "swatch", style: `background:${row.color}` }),
     el("span", { className: "name" }, row.label),
     row.id === playerId ? el("span", { className: "you" }, "you") : null,
@@ -183,6 +180,22 @@ export class Hud {
     row.connected === false ? el("span", { className: "away" }, "offline") : null,
     el("span", { className: "score" }, String(row.score)))));
   }
+}
+
+/**
+ * The scoreboard's rows: every player of `players` (palette.js `roomPlayers`) with the score of
+ * their ship in `entities`, best first (then by id), each with its rank (tied scores share one).
+ */
+export function rankedScores(players, entities) {
+  const rows = [...players.values()].map((p) => {
+    const ship = entities.get(p.id);
+    return { ...p, score: ship?.kind === KIND.SHIP ? ship.score : 0 };
+  });
+  rows.sort((a, b) => b.score - a.score || a.id - b.id);
+  rows.forEach((row, index) => {
+    row.rank = index > 0 && row.score === rows[index - 1].score ? rows[index - 1].rank : index + 1;
+  });
+  return rows;
 }
 
 /** Put `text` on the clipboard and say so on `button` for a moment. */

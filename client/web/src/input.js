@@ -13,11 +13,9 @@ export const STEER = {
   KeyA: [-1, 0], ArrowLeft: [-1, 0],
   KeyD: [1, 0], ArrowRight: [1, 0],
 };
+// A press, however short, fires in the next input alone: the server counts a press in any
+// input of a tick even when a later one releases it.
 const FIRE_KEY = "Space";
-// Inputs that fire after any press, however short: the server keeps the last input it got
-// before a tick, so a press sent in one input alone could be lost behind the next one. Fewer
-// than the fire cooldown's ticks, so a press is one shot.
-const PRESS_SAMPLES = 3;
 
 /** How to play, in one line, with a keyboard and mouse or with touch. */
 export const HINTS = Object.freeze({
@@ -60,7 +58,6 @@ export class InputController {
 
   #listeners;
   #pressed = false; // a click, Space or tap since the last sample
-  #pressLeft = 0; // samples that still fire for the last press
 
   /** This tick's input. `origin`: your ship's position on screen, to aim from. */
   sample(origin) {
@@ -71,10 +68,9 @@ export class InputController {
     } else if (this.pointer && origin) {
       this.aim = Math.atan2(this.pointer.y - origin[1], this.pointer.x - origin[0]);
     }
-    if (this.#pressed || touch.pressed) this.#pressLeft = PRESS_SAMPLES;
+    const fire = this.mouseDown || this.held.has(FIRE_KEY) || touch.fire || touch.pressed ||
+      this.#pressed;
     this.#pressed = false;
-    const fire = this.mouseDown || this.held.has(FIRE_KEY) || touch.fire || this.#pressLeft > 0;
-    this.#pressLeft = Math.max(0, this.#pressLeft - 1);
     return { dx, dy, aim: this.aim, fire };
   }
 
@@ -122,6 +118,5 @@ export class InputController {
     this.held.clear();
     this.mouseDown = false;
     this.#pressed = false;
-    this.#pressLeft = 0;
   }
 }

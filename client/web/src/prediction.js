@@ -91,3 +91,30 @@ export class Predictor {
     ];
   }
 }
+
+/**
+ * When the drawing of the latest input's move runs: from `from` to `until` (ms), evenly. A
+ * key press's move starts at least a frame's share of the way (`lead`), so whenever the very
+ * next frame is drawn, it already shows your ship moving.
+ */
+export class MoveTimeline {
+  constructor() {
+    this.from = 0;
+    this.until = 0;
+    this.floor = 0; // the least share drawn
+  }
+
+  /** The latest input's move is drawn from `from` to `until`, at least `lead` ms of it at once. */
+  start(from, until, lead = 0) {
+    this.from = from;
+    this.until = until;
+    this.floor = until > from ? lead / (until - from) : 0;
+  }
+
+  /** How far the drawing is through the move at `now` (0..1). */
+  progress(now) {
+    const span = this.until - this.from;
+    if (span <= 0) return 1;
+    return Math.min(1, Math.max(this.floor, (now - this.from) / span));
+  }
+}

@@ -1,7 +1,8 @@
 /**
  * Draws the arena on a canvas that fills the window: the world grid, drones, bullets and
- * ships with their names (always as canvas text) and health, plus a minimap. The camera
- * follows your ship; spectators see the whole arena.
+ * ships with their names (always as canvas text) and health, plus a minimap. A ship or drone
+ * whose health dropped flashes white for a moment. The camera follows your ship; spectators
+ * see the whole arena.
  */
 import { KIND, RULES } from "../../../shared/games/arena.js";
 import { playerColor } from "./palette.js";
@@ -10,6 +11,7 @@ const VIEW_SPAN = 720; // world units across the shorter side of the screen when
 const GRID = 50;
 const MINIMAP = 150; // CSS pixels, at most a quarter of the shorter side (style.css: --minimap)
 const EDGE_PX = 130; // at the world's edge your ship stays this far from the screen's, clear of the HUD
+const HIT_FLASH_MS = 150; // how long a hit ship or drone flashes
 const COLORS = {
   space: "#060912",
   floor: "#0c1424",
@@ -23,7 +25,39 @@ const COLORS = {
   healthBack: "rgba(255, 255, 255, 0.15)",
   shield: "rgba(79, 209, 255, 0.85)",
   shieldFill: "rgba(79, 209, 255, 0.12)",
+  hit: "#ffffff",
 };
+
+/** When each ship and drone was last hit (its health dropped), to draw it flashing. */
+export class HitFlashes {
+  #hp = new Map(); // id -> health in the last frame
+  #hitAt = new Map(); // id -> time of its last hit
+
+  /**
+   * Note every ship's and drone's health in this frame at `now` (ms): `entities` as drawn,
+   * your own ship's from `me` (or null). Entities gone from `entities` are forgotten.
+   */
+  observe(entities, me, now) {
+    for (const id of this.#hp.keys()) {
+      if (!entities.has(id)) {
+        this.#hp.delete(id);
+        this.#hitAt.delete(id);
+      }
+    }
+    for (const [id, body] of entities) {
+      if (body.kind === KIND.BULLET) continue;
+      const hp = id === me?.id ? me.hp : body.hp;
+      if (hp < (this.#hp.get(id) ?? hp)) this.#hitAt.set(id, now);
+      this.#hp.set(id, hp);
+    }
+  }
+
+  /** How brightly `id` flashes at `now`: 1 when just hit, fading to 0 over HIT_FLASH_MS. */
+  level(id, now) {
+    const at = this.#hitAt.get(id);
+    return at === undefined ? 0 : Math.max(0, 1 - (now - at) / HIT_FLASH_MS);
+  }
+}
 
 /**
  * Renders frames on `canvas` of a square world of side `world`; with interest management,
@@ -36,17 +70,23 @@ export class Renderer {
     this.world = world;
     this.cell = cell;
     this.players = new Map(); // of the frame being drawn
+    this.flashes = new HitFlashes();
+    this.drawn = { myHp: null, ships: [], labels: [], flashing: [] }; // the last frame, for tests
     this.camera = { x: world / 2, y: world / 2, scale: 1 };
     this.width = 0;
     this.height = 0;
     this.ratio = 1;
+    this.safe = { right: 0, bottom: 0 }; // CSS pixels a notch or home indicator takes
   }
 
-  /** Match the canvas to its CSS size and the screen's pixel ratio. */
+  /** Match the canvas to its CSS size and the screen's pixel ratio, and read the safe area. */
   resize() {
     this.ratio = window.devicePixelRatio || 1;
     this.width = this.canvas.clientWidth;
     this.height = this.canvas.clientHeight;
+    const style = getComputedStyle(this.canvas); // style.css: its scroll-margin is the safe area
+    this.safe = { right: parseFloat(style.scrollMarginRight) || 0,
+      bottom: parseFloat(style.scrollMarginBottom) || 0 };
     this.canvas.width = Math.round(this.width * this.ratio);
     this.canvas.height = Math.round(this.height * this.ratio);
   }
@@ -70,6 +110,8 @@ export class Renderer {
     if (this.canvas.clientWidth !== this.width || this.canvas.clientHeight !== this.height) this.resize();
     this.#aim(me);
     this.players = players;
+    this.flashes.observe(entities, me, time);
+    this.drawn = { myHp: me?.hp ?? null, ships: [], labels: [], flashing: [] };
     const g = this.context;
     g.setTransform(this.ratio, 0, 0, this.ratio, 0, 0);
     g.fillStyle = COLORS.space;
@@ -78,13 +120,13 @@ export class Renderer {
     this.#floor();
     if (held && this.cell) this.#fog(held);
     for (const [id, body] of entities) {
-      if (body.kind === KIND.DRONE && body.hp > 0) this.#drone(body, time);
+      if (body.kind === KIND.DRONE && body.hp > 0) this.#drone(id, body, time);
       else if (body.kind === KIND.BULLET) this.#bullet(body);
       else if (body.kind === KIND.SHIP && body.hp > 0 && id !== me?.id) {
-        this.#ship(id, body, players.get(id)?.connected !== false, false);
+        this.#ship(id, body, players.get(id)?.connected !== false, false, time);
       }
     }
-    if (me && me.hp > 0) this.#ship(me.id, me, true, true);
+    if (me && me.hp > 0) this.#ship(me.id, me, true, true, time);
     g.setTransform(this.ratio, 0, 0, this.ratio, 0, 0);
     this.#labels(entities, me, players);
     this.#minimap(entities, me);
@@ -153,7 +195,8 @@ export class Renderer {
     }
   }
 
-  #ship(id, body, online, mine) {
+  #ship(id, body, online, mine, time) {
+    this.drawn.ships.push(id);
     const g = this.context;
     const r = RULES.player_radius;
     const color = this.#color(id);
@@ -188,13 +231,27 @@ export class Renderer {
     g.shadowBlur = 14;
     g.fill();
     g.shadowBlur = 0;
+    this.#flash(id, time);
     g.lineWidth = 1.5;
     g.strokeStyle = "rgba(255, 255, 255, 0.8)";
     g.stroke();
     g.restore();
   }
 
-  #drone(body, time) {
+  /** Fill the current path with the hit flash while `id` was hit a moment ago. */
+  #flash(id, time) {
+    const level = this.flashes.level(id, time);
+    if (level <= 0) return;
+    this.drawn.flashing.push(id);
+    const g = this.context;
+    const alpha = g.globalAlpha;
+    g.globalAlpha = alpha * level;
+    g.fillStyle = COLORS.hit;
+    g.fill();
+    g.globalAlpha = alpha;
+  }
+
+  #drone(id, body, time) {
     const g = this.context;
     const r = RULES.npc_radius;
     g.save();
@@ -208,6 +265,7 @@ export class Renderer {
     g.closePath();
     g.fillStyle = "rgba(255, 138, 61, 0.25)";
     g.fill();
+    this.#flash(id, time);
     g.strokeStyle = COLORS.drone;
     g.lineWidth = 2;
     g.stroke();
@@ -239,27 +297,35 @@ export class Renderer {
     g.font = "600 12px system-ui, sans-serif";
     g.textAlign = "center";
     g.textBaseline = "bottom";
-    const scale = this.camera.scale;
     for (const [id, body] of entities) {
-      if (body.hp <= 0 || body.kind === KIND.BULLET) continue;
-      const ship = body.kind === KIND.SHIP;
-      const at = ship && id === me?.id ? me : body;
-      const [x, y] = this.toScreen(at.x, at.y);
-      const radius = (ship ? RULES.player_radius : RULES.npc_radius) * scale;
-      const maxHp = ship ? RULES.player_hp : RULES.npc_hp;
-      const online = !ship || players.get(id)?.connected !== false;
-      g.globalAlpha = online ? 1 : 0.45;
-      this.#healthBar(x, y + radius + 6, body.hp / maxHp, ship ? this.#color(id) : COLORS.drone);
-      if (ship) {
-        const name = players.get(id)?.label ?? body.name;
-        const label = online ? name : `${name} (offline)`;
-        g.fillStyle = COLORS.shadow;
-        g.fillText(label, x + 1, y - radius - 5);
-        g.fillStyle = COLORS.text;
-        g.fillText(label, x, y - radius - 6);
-      }
+      if (body.kind !== KIND.BULLET && id !== me?.id) this.#label(id, body, players);
+    }
+    if (me) { // yours where it is drawn, with the newest health, even before the states show it
+      this.#label(me.id, { ...entities.get(me.id), ...me, kind: KIND.SHIP }, players);
     }
     g.globalAlpha = 1;
+  }
+
+  /** A ship's or drone's health bar and a ship's name; none while it is destroyed. */
+  #label(id, body, players) {
+    if (body.hp <= 0) return; // no name nor empty bar left floating
+    this.drawn.labels.push(id);
+    const g = this.context;
+    const ship = body.kind === KIND.SHIP;
+    const [x, y] = this.toScreen(body.x, body.y);
+    const radius = (ship ? RULES.player_radius : RULES.npc_radius) * this.camera.scale;
+    const maxHp = ship ? RULES.player_hp : RULES.npc_hp;
+    const online = !ship || players.get(id)?.connected !== false;
+    g.globalAlpha = online ? 1 : 0.45;
+    this.#healthBar(x, y + radius + 6, body.hp / maxHp, ship ? this.#color(id) : COLORS.drone);
+    if (ship) {
+      const name = players.get(id)?.label ?? body.name ?? "";
+      const label = online ? name : `${name} (offline)`;
+      g.fillStyle = COLORS.shadow;
+      g.fillText(label, x + 1, y - radius - 5);
+      g.fillStyle = COLORS.text;
+      g.fillText(label, x, y - radius - 6);
+    }
   }
 
   /** A player's colour: their palette slot's (room status), else one from the id. */
@@ -280,8 +346,8 @@ export class Renderer {
     if (!me) return;
     const g = this.context;
     const size = Math.min(MINIMAP, Math.round(Math.min(this.width, this.height) / 4));
-    const left = this.width - size - 16;
-    const top = this.height - size - 16;
+    const left = this.width - size - 16 - this.safe.right;
+    const top = this.height - size - 16 - this.safe.bottom;
     const k = size / this.world;
     g.fillStyle = "rgba(8, 14, 28, 0.4)"; // see-through: it never hides what is under it
     g.fillRect(left, top, size, size);
