@@ -1,7 +1,8 @@
 /**
  * The in-game overlay: room code with a copy button, round banner and timer, the round's
  * countdown and standings (`round_view.js`), your health (`ship_status.js`), scoreboard (your
- * row marked; on a phone the top three and, below them, your own row with its rank), kill feed, notices of who joined, left or became host (`room_news.js`), ping and
+ * row marked; on a phone the top three and, below them, your own row with its rank), kill
+ * feed, notices of who joined, left or became host (`room_news.js`), ping and
  * frame rate, connection state, and the Leave (and host's Start) buttons. Panels your ship
  * flies under fade out. Names are only ever set as text.
  */
