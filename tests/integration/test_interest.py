@@ -111,7 +111,7 @@ async def test_entities_crossing_cells_never_duplicate_nor_ghost(tickwire, conne
     mirrors = [record_mirrors(client) for client in clients]
     watcher, walker, far = clients
     place(room, watcher, 2000, 2000)
-    place(room, walker, 1580, 2000)  # out of the watcher's view, by cell borders at 1600, 2000
+    place(room, walker, 1330, 2000)  # out of the watcher's view, by cell borders at 1350, 1800
     place(room, far, 200, 3800)
     await settled(room, *clients)
     assert not sees(watcher, walker)
