@@ -18,7 +18,7 @@ import msgpack
 
 from server.interfaces import Dispatcher
 from server.roster import Member
-from shared.delta import cell_diff, cell_update
+from shared.delta import CellDiffer, cell_update
 from shared.grid import Grid, Point
 from shared.protocol import EVENTS
 from shared.schema import EntitySchema, Snapshot
@@ -46,7 +46,7 @@ class CellSync:
     def __init__(self, schema: EntitySchema, grid: Grid) -> None:
         self.schema = schema
         self.grid = grid
-        self._position = grid.x_field, grid.y_field
+        self._diff = CellDiffer(schema, (grid.x_field, grid.y_field))
         self.tick = 0
         self.snapshot: Snapshot = {}
         self.cells: dict[int, Snapshot] = {}
@@ -151,9 +151,8 @@ class CellSync:
         """A cell's delta since the last tick, encoded (None: nothing in it changed), and
         kept for the rest of the tick (``_changes`` looks there first)."""
         empty: Snapshot = {}
-        update = cell_update(cell, *cell_diff(self.schema, self._position,
-                                              self._previous.get(cell, empty),
-                                              self.cells.get(cell, empty)))
+        update = cell_update(cell, *self._diff(self._previous.get(cell, empty),
+                                          self.cells.get(cell, empty)))
         if update is None:
             self._updates[cell] = None
             return None

@@ -32,7 +32,8 @@ spawned in the new one's. Its keyframe is ``[tick, loads, acks]``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 import msgpack
@@ -67,40 +68,46 @@ def diff(
     return _flatten(by_mask), spawns, removes
 
 
-def cell_diff(
-    schema: EntitySchema, position: tuple[int, int], before: Snapshot, after: Snapshot
-) -> tuple[list[int], list[Any], list[list[Quantized]], list[int]]:
-    """``(moves, groups, spawns, removes)`` turning one cell's ``before`` into ``after``:
-    ``moves`` the changes of the position fields (indices ``position``) of every entity in
-    both, flat ``dx, dy`` in ascending id order (empty when none moved), ``groups`` (ids whole)
-    the changes of the other fields."""
-    x, y = position
-    steady = ~(1 << x | 1 << y)
-    change = schema.change
-    moves: list[int] = []
-    moved = False
-    by_mask: dict[int, list[Any]] = {}
-    for eid in sorted(before.keys() & after.keys()):
-        old, now = before[eid], after[eid]
-        dx, dy = now[x] - old[x], now[y] - old[y]  # type: ignore[operator]
-        moves.append(dx)
-        moves.append(dy)
-        moved = moved or bool(dx or dy)
-        if old == now:
-            continue
-        mask, changes = change(old, now)
-        if mask & steady:
-            _group(by_mask, eid, mask & steady, _without(mask, steady, changes))
-    spawns = [[eid, *now] for eid, now in after.items() if eid not in before]
-    removes = [eid for eid in before if eid not in after]
-    return moves if moved else [], _flatten(by_mask), spawns, removes
+class CellDiffer:
+    """Works out one cell's delta between two ticks (``__call__``) for ``schema``, whose
+    position fields are at the indices ``position``."""
 
+    def __init__(self, schema: EntitySchema, position: tuple[int, int]) -> None:
+        self.position = position
+        self.change = schema.change_except(*position)  # the other fields' changes
+        others = [i for i in range(len(schema.fields)) if i not in position]
+        # the other fields' values, to see at C speed whether any changed (mostly none did)
+        self.others: Callable[[Sequence[Quantized]], Any] = (
+            itemgetter(*others) if others else lambda values: ())
 
-def _without(mask: int, kept: int, changes: list[Any]) -> list[Any]:
-    """Of ``changes`` (one per set bit of ``mask``, in bit order), those of the bits in
-    ``kept``."""
-    bits = [bit for bit in range(mask.bit_length()) if mask >> bit & 1]
-    return [change for bit, change in zip(bits, changes, strict=True) if kept >> bit & 1]
+    def __call__(self, before: Snapshot, after: Snapshot
+                 ) -> tuple[list[int], list[Any], list[list[Quantized]], list[int]]:
+        """``(moves, groups, spawns, removes)`` turning the cell's ``before`` into ``after``:
+        ``moves`` the position changes of every entity in both, flat ``dx, dy`` in ascending
+        id order (empty when none moved), ``groups`` (ids whole) the other fields'
+        changes."""
+        x, y = self.position
+        change, others = self.change, self.others
+        moves: list[int] = []
+        push = moves.append
+        moved = False
+        by_mask: dict[int, list[Any]] = {}
+        for eid in sorted(before):
+            now = after.get(eid)
+            if now is None:
+                continue
+            old = before[eid]
+            dx, dy = now[x] - old[x], now[y] - old[y]  # type: ignore[operator]
+            push(dx)
+            push(dy)
+            if dx or dy:
+                moved = True
+            if others(old) != others(now):
+                mask, changes = change(old, now)
+                _group(by_mask, eid, mask, changes)
+        spawns = [[eid, *now] for eid, now in after.items() if eid not in before]
+        removes = [eid for eid in before if eid not in after]
+        return moves if moved else [], _flatten(by_mask), spawns, removes
 
 
 def _group(by_mask: dict[int, list[Any]], eid: int, mask: int, changes: list[Any]) -> None:
@@ -164,7 +171,8 @@ def cell_update(cell: int, moves: list[int], groups: list[Any],
     """One cell's delta ``[cell, moves, groups, spawns, removes]`` (trailing empty parts left
     off, ids in ``groups`` relative, see ``relative_ids``), or None when nothing in the cell
     changed. Takes ``groups`` over."""
-    update: list[Any] = [cell, moves, relative_ids(groups), spawns, removes]
+    update: list[Any] = [cell, moves, relative_ids(groups) if groups else groups, spawns,
+                         removes]
     while len(update) > 1 and not update[-1]:
         update.pop()
     return update if len(update) > 1 else None

@@ -105,16 +105,20 @@ class Grid:
         return max(dx, dy)
 
     def visible(self, point: Point, held: frozenset[int]) -> frozenset[int]:
-        """The cells a viewer at ``point`` sees, given the cells ``held`` it has now."""
+        """The cells a viewer at ``point`` sees, given the cells ``held`` it has now: ``held``
+        itself (the same object) when they are the same cells."""
         center = self.cell_at(point)
         seen = self._blocks.get(center)
         if seen is None:
             seen = self._blocks[center] = self._block(center)
+        if held is seen:
+            return held
         kept = held - seen
         if not kept:
             return seen
         reach = (self.view * self.cell + self.slack) / self.step
-        return seen | {cell for cell in kept if self.gap(point, cell) <= reach}
+        seen = seen | {cell for cell in kept if self.gap(point, cell) <= reach}
+        return held if seen == held else seen
 
     def _block(self, center: int) -> frozenset[int]:
         """The cells within ``view`` cells of ``center``."""

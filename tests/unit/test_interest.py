@@ -13,7 +13,7 @@ from client.mirror import StateMirror
 from server.games.arena import Arena
 from server.games.base import Player
 from server.interest import CellSync
-from shared.delta import absolute_ids, cell_diff, cell_update, relative_ids
+from shared.delta import CellDiffer, absolute_ids, cell_update, relative_ids
 from shared.grid import Grid
 from shared.schema import EntitySchema, Quantized, angle, num
 
@@ -152,12 +152,12 @@ def test_a_cell_delta_sends_moves_without_ids_and_other_changes_grouped():
     schema = EntitySchema(num("x", 0.25), num("y", 0.25), angle("angle", 8), num("hp", 1))
     before = {9: (100, 100, 0, 100), 4: (10, 20, 5, 100), 7: (0, 0, 0, 100), 2: (5, 5, 0, 1)}
     after = {9: (103, 98, 0, 99), 4: (10, 20, 5, 100), 7: (1, 0, 9, 100), 12: (1, 1, 0, 100)}
-    moves, groups, spawns, removes = cell_diff(schema, (0, 1), before, after)
+    moves, groups, spawns, removes = CellDiffer(schema, (0, 1))(before, after)
     assert moves == [0, 0, 1, 0, 3, -2]  # ids 4, 7, 9: unmoved 4 too, in id order
     assert groups == [4, 1, 7, 9, 8, 1, 9, -1]  # angle of 7, hp of 9: positions left out
     assert (spawns, removes) == ([[12, 1, 1, 0, 100]], [2])
     still = {4: (10, 20, 5, 100), 7: (0, 0, 0, 99)}
-    assert cell_diff(schema, (0, 1), {**still, 7: (0, 0, 0, 100)}, still) == (
+    assert CellDiffer(schema, (0, 1))({**still, 7: (0, 0, 0, 100)}, still) == (
         [], [8, 1, 7, -1], [], [])  # nothing moved: no moves at all
     assert cell_update(3, [], [], [], []) is None
     assert cell_update(3, [1, 0], [], [], [2]) == [3, [1, 0], [], [], [2]]
