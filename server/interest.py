@@ -56,6 +56,7 @@ class CellSync:
         self._previous: dict[int, Snapshot] = {}
         self._head = b""  # the start of every state message of this tick
         self._updates: dict[int, bytes | None] = {}
+        self._joined: dict[frozenset[int], bytes] = {}  # the updates part, by cells held
         self._loads: dict[int, list[Any]] = {}
         self._encoded_loads: dict[int, bytes] = {}
 
@@ -69,6 +70,7 @@ class CellSync:
         self.tick, self.snapshot, self.acks = tick, snapshot, dict(acks)
         self._head = _PACKER.pack_array_header(5) + _PACKER.pack(tick)
         self._updates = {}
+        self._joined = {}
         self._loads = {}
         self._encoded_loads = {}
 
@@ -111,15 +113,23 @@ class CellSync:
         seen = viewer.cells = self.grid.visible(self._look(viewer, player_id), held)
         ack = _PACKER.pack(self.acks.get(player_id, 0) if player_id is not None else 0)
         if seen is held:  # the usual tick: the same cells as before
-            updates = self._changes(held)
-            return b"".join((self._head, ack, _NOTHING, _NOTHING,
-                             _PACKER.pack_array_header(len(updates)), *updates))
+            return b"".join((self._head, ack, _NOTHING, _NOTHING, self._updates_of(held)))
         drops, loads, updates = held - seen, seen - held, self._changes(seen & held)
         return b"".join((
             self._head, ack, _PACKER.pack(sorted(drops)) if drops else _NOTHING,
             _PACKER.pack_array_header(len(loads)), *map(self._encoded_load, loads),
             _PACKER.pack_array_header(len(updates)), *updates,
         ))
+
+    def _updates_of(self, cells: frozenset[int]) -> bytes:
+        """The encoded ``updates`` part for a viewer that held ``cells`` and still does, put
+        together once per tick for every viewer holding the same cells."""
+        joined = self._joined.get(cells)
+        if joined is None:
+            updates = self._changes(cells)
+            joined = self._joined[cells] = b"".join(
+                (_PACKER.pack_array_header(len(updates)), *updates))
+        return joined
 
     def _changes(self, cells: frozenset[int]) -> list[bytes]:
         """The encoded deltas of those of ``cells`` that changed."""
