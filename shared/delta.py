@@ -173,11 +173,13 @@ def cell_update(cell: int, moves: list[int], groups: list[Any],
     """One cell's delta ``[cell, moves, groups, spawns, removes]`` (trailing empty parts left
     off, ids in ``groups`` relative, see ``relative_ids``), or None when nothing in the cell
     changed. Takes ``groups`` over."""
-    update: list[Any] = [cell, moves, relative_ids(groups) if groups else groups, spawns,
-                         removes]
-    while len(update) > 1 and not update[-1]:
-        update.pop()
-    return update if len(update) > 1 else None
+    if removes:
+        return [cell, moves, relative_ids(groups), spawns, removes]
+    if spawns:
+        return [cell, moves, relative_ids(groups), spawns]
+    if groups:
+        return [cell, moves, relative_ids(groups)]
+    return [cell, moves] if moves else None
 
 
 def relative_ids(groups: list[Any]) -> list[Any]:
