@@ -1,14 +1,15 @@
-"""``python -m bench.side``: two checkouts' servers under S2's load at the same time.
+"""``python -m bench.side``: two checkouts' servers under S2's (or S4's) load at the same time.
 
-``python -m bench.side [--reps 5] [--window 25] [--clients 200] OLD=DIR NEW=DIR`` starts each
-checkout's own S2 server (``bench.systems`` there, Tickwire) pinned to CPU 0 and each
-checkout's own loadgen (S2's 200 clients in rooms of 8 players and 16 NPCs) pinned to CPU 1,
-waits until both windows are open, and reads both servers' CPU time over the same
-``--window`` seconds. Whatever else the machine does hits both servers alike, so their ratio
-is steady where one run after another is not (two runs of the same checkout give
-0.99-1.01). Each rep starts the servers in the other order. Prints a line per rep, then one
-JSON object: each side's CPU % per rep, the median ratio NEW / OLD and, for a side with
-sinks, its event figures per rep (``bench.events.event_figures``).
+``python -m bench.side [--shape S2] [--reps 5] [--window 25] [--clients N] OLD=DIR NEW=DIR``
+starts each checkout's own server for the shape (``bench.systems`` there, Tickwire) pinned to
+CPU 0 and each checkout's own loadgen (the shape's clients: for S2 200 in rooms of 8 players
+and 16 NPCs, for S4 64 in one large-arena room) pinned to CPU 1, waits until both windows are
+open, and reads both servers' CPU time over the same ``--window`` seconds. Whatever else the
+machine does hits both servers alike, so their ratio is steady where one run after another is
+not (two runs of the same checkout give 0.99-1.01). Each rep starts the servers in the other
+order. Prints a line per rep, then one JSON object: each side's CPU % per rep, the median
+ratio NEW / OLD and, for a side with sinks, its event figures per rep
+(``bench.events.event_figures``).
 
 ``DIR+events`` gives that side's server the Kafka and RabbitMQ event sinks of S2E
 (``bench.events``; Tansu is started for the run, RabbitMQ must answer on 127.0.0.1:5672), so
@@ -34,11 +35,13 @@ from bench import procs
 from bench.events import BROKERS, event_figures
 from bench.measure import LOADGEN_CPU, SERVER_CPU
 from bench.prometheus import Scrape, scrape
+from bench.shapes import SHAPES as BENCH_SHAPES
+from bench.shapes import Shape
 
-PLAYERS, NPCS = 8, 16  # S2's rooms
+SHAPES = ("S2", "S4")  # the shapes of one Tickwire server it can run
 WINDOW_TIMEOUT = 60.0  # seconds for both loadgens to connect and warm up
 COMMAND = ("import json; from bench.shapes import SHAPES; from bench.systems import SYSTEMS; "
-           "print(json.dumps(SYSTEMS['tickwire'].command({port}, SHAPES['S2'])))")
+           "print(json.dumps(SYSTEMS['tickwire'].command({port}, SHAPES[{shape!r}])))")
 
 
 class Side:
@@ -46,12 +49,14 @@ class Side:
 
     :param name: what the output calls it.
     :param checkout: the checkout's root.
+    :param shape: the load (S2 or S4).
     :param events: the server publishes to the event sinks of ``bench.events``.
     """
 
-    def __init__(self, name: str, checkout: Path, events: bool = False) -> None:
+    def __init__(self, name: str, checkout: Path, shape: Shape, events: bool = False) -> None:
         self.name = name
         self.checkout = checkout
+        self.shape = shape
         self.events = events
         self.port = procs.free_port()
         self.lines: list[str] = []
@@ -59,10 +64,11 @@ class Side:
         self.loadgen: subprocess.Popen[str] | None = None
 
     def start_server(self) -> None:
-        """Start the checkout's S2 server on CPU 0 and wait until it serves."""
+        """Start the checkout's server on CPU 0 and wait until it serves."""
         python = str(self.checkout / ".venv" / "bin" / "python")
         argv = json.loads(subprocess.check_output(
-            [python, "-c", COMMAND.format(port=self.port)], cwd=self.checkout, text=True))
+            [python, "-c", COMMAND.format(port=self.port, shape=self.shape.name)],
+            cwd=self.checkout, text=True))
         if self.events:
             argv += BROKERS.flags(self.port)
         self.server = subprocess.Popen(procs.pinned(argv, SERVER_CPU), cwd=self.checkout,
@@ -72,8 +78,9 @@ class Side:
     def start_loadgen(self, clients: int, seconds: float) -> None:
         """Start the checkout's loadgen of ``clients`` on CPU 1 for a window of ``seconds``."""
         argv = ["node", "bench/loadgen.js", "--system", "tickwire", "--port", str(self.port),
-                "--clients", str(clients), "--players", str(PLAYERS), "--npcs", str(NPCS),
-                "--warmup", "4", "--duration", str(seconds), "--max-time", str(seconds + 90)]
+                "--clients", str(clients), "--players", str(self.shape.players),
+                "--npcs", str(self.shape.npcs), "--game", self.shape.game, "--warmup", "4",
+                "--duration", str(seconds), "--max-time", str(seconds + 90)]
         self.loadgen = subprocess.Popen(procs.pinned(argv, LOADGEN_CPU), cwd=self.checkout,
                                         text=True, stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -114,12 +121,12 @@ class Side:
             procs.stop(self.server)
 
 
-def one_rep(checkouts: dict[str, tuple[Path, bool]], order: list[str], window: float,
-            clients: int) -> tuple[dict[str, float], dict[str, dict[str, Any]]]:
+def one_rep(checkouts: dict[str, tuple[Path, bool]], order: list[str], shape: Shape,
+            window: float, clients: int) -> tuple[dict[str, float], dict[str, dict[str, Any]]]:
     """Both servers' CPU % over the same ``window`` seconds under ``clients`` each, started
     in ``order``, and the event figures of those with sinks; ``checkouts`` maps a name to its
     directory and whether it has sinks."""
-    sides = [Side(name, *checkouts[name]) for name in order]
+    sides = [Side(name, checkouts[name][0], shape, checkouts[name][1]) for name in order]
     try:
         for side in sides:
             side.start_server()
@@ -149,10 +156,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("checkouts", nargs=2, metavar="NAME=DIR[+events]",
                         help="the reference first, then the one compared with it")
+    parser.add_argument("--shape", choices=SHAPES, default="S2")
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--window", type=float, default=25.0, help="measured seconds")
-    parser.add_argument("--clients", type=int, default=200, help="clients of each server")
+    parser.add_argument("--clients", type=int, help="clients of each server (the shape's)")
     args = parser.parse_args()
+    shape = BENCH_SHAPES[args.shape]
     checkouts = {name: _checkout(spec) for name, spec in
                  (pair.split("=", 1) for pair in args.checkouts)}
     if len(checkouts) != 2:
@@ -161,7 +170,7 @@ def main() -> None:
     if with_events:
         BROKERS.start()
     try:
-        compare(checkouts, args.reps, args.window, args.clients)
+        compare(checkouts, shape, args.reps, args.window, args.clients or shape.clients)
     finally:
         if with_events:
             BROKERS.stop()
@@ -173,7 +182,7 @@ def _checkout(spec: str) -> tuple[Path, bool]:
     return Path(path).resolve(), path != spec
 
 
-def compare(checkouts: dict[str, tuple[Path, bool]], reps: int, window: float,
+def compare(checkouts: dict[str, tuple[Path, bool]], shape: Shape, reps: int, window: float,
             clients: int) -> None:
     """Run ``reps`` reps, printing a line each, then the JSON summary."""
     old, new = checkouts
@@ -182,7 +191,7 @@ def compare(checkouts: dict[str, tuple[Path, bool]], reps: int, window: float,
     ratios = []
     for rep in range(reps):
         order = [old, new] if rep % 2 == 0 else [new, old]
-        figures, sinks = one_rep(checkouts, order, window, clients)
+        figures, sinks = one_rep(checkouts, order, shape, window, clients)
         for name, value in figures.items():
             cpu[name].append(value)
         for name, value in sinks.items():

@@ -18,7 +18,7 @@ import msgpack
 
 from server.interfaces import Dispatcher
 from server.roster import Member
-from shared.delta import cell_update, diff
+from shared.delta import CellDiffer, cell_update
 from shared.grid import Grid, Point
 from shared.protocol import EVENTS
 from shared.schema import EntitySchema, Snapshot
@@ -46,6 +46,7 @@ class CellSync:
     def __init__(self, schema: EntitySchema, grid: Grid) -> None:
         self.schema = schema
         self.grid = grid
+        self._diff = CellDiffer(schema, (grid.x_field, grid.y_field))
         self.tick = 0
         self.snapshot: Snapshot = {}
         self.cells: dict[int, Snapshot] = {}
@@ -55,6 +56,7 @@ class CellSync:
         self._previous: dict[int, Snapshot] = {}
         self._head = b""  # the start of every state message of this tick
         self._updates: dict[int, bytes | None] = {}
+        self._joined: dict[frozenset[int], bytes] = {}  # the updates part, by cells held
         self._loads: dict[int, list[Any]] = {}
         self._encoded_loads: dict[int, bytes] = {}
 
@@ -68,6 +70,7 @@ class CellSync:
         self.tick, self.snapshot, self.acks = tick, snapshot, dict(acks)
         self._head = _PACKER.pack_array_header(5) + _PACKER.pack(tick)
         self._updates = {}
+        self._joined = {}
         self._loads = {}
         self._encoded_loads = {}
 
@@ -110,15 +113,23 @@ class CellSync:
         seen = viewer.cells = self.grid.visible(self._look(viewer, player_id), held)
         ack = _PACKER.pack(self.acks.get(player_id, 0) if player_id is not None else 0)
         if seen is held:  # the usual tick: the same cells as before
-            updates = self._changes(held)
-            return b"".join((self._head, ack, _NOTHING, _NOTHING,
-                             _PACKER.pack_array_header(len(updates)), *updates))
+            return b"".join((self._head, ack, _NOTHING, _NOTHING, self._updates_of(held)))
         drops, loads, updates = held - seen, seen - held, self._changes(seen & held)
         return b"".join((
             self._head, ack, _PACKER.pack(sorted(drops)) if drops else _NOTHING,
             _PACKER.pack_array_header(len(loads)), *map(self._encoded_load, loads),
             _PACKER.pack_array_header(len(updates)), *updates,
         ))
+
+    def _updates_of(self, cells: frozenset[int]) -> bytes:
+        """The encoded ``updates`` part for a viewer that held ``cells`` and still does, put
+        together once per tick for every viewer holding the same cells."""
+        joined = self._joined.get(cells)
+        if joined is None:
+            updates = self._changes(cells)
+            joined = self._joined[cells] = b"".join(
+                (_PACKER.pack_array_header(len(updates)), *updates))
+        return joined
 
     def _changes(self, cells: frozenset[int]) -> list[bytes]:
         """The encoded deltas of those of ``cells`` that changed."""
@@ -150,8 +161,8 @@ class CellSync:
         """A cell's delta since the last tick, encoded (None: nothing in it changed), and
         kept for the rest of the tick (``_changes`` looks there first)."""
         empty: Snapshot = {}
-        update = cell_update(cell, *diff(self.schema, self._previous.get(cell, empty),
-                                         self.cells.get(cell, empty)))
+        update = cell_update(cell, *self._diff(self._previous.get(cell, empty),
+                                          self.cells.get(cell, empty)))
         if update is None:
             self._updates[cell] = None
             return None

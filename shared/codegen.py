@@ -9,7 +9,7 @@ the same arithmetic as ``Field.quantize`` and the delta codecs; tests compare th
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -27,9 +27,10 @@ def compile_quantizer(fields: Sequence[Field]) -> Quantizer:
     return _compile(source, "quantize")
 
 
-def compile_differ(fields: Sequence[Field]) -> Differ:
+def compile_differ(fields: Sequence[Field], skipped: Collection[int] = ()) -> Differ:
     """``change(old, new) -> (mask, values)``: bit i of mask set when field i changed, and
-    the change of each such field, in field order, as the delta codecs encode it."""
+    the change of each such field, in field order, as the delta codecs encode it; the fields
+    at the indices ``skipped`` are left out (their bits never set)."""
     names_old = ", ".join(f"o{i}" for i in range(len(fields)))
     names_new = ", ".join(f"n{i}" for i in range(len(fields)))
     lines = [
@@ -40,6 +41,8 @@ def compile_differ(fields: Sequence[Field]) -> Differ:
         "    values = []",
     ]
     for i, field in enumerate(fields):
+        if i in skipped:
+            continue
         lines += [
             f"    if n{i} != o{i}:",
             f"        mask |= {1 << i}",

@@ -42,7 +42,8 @@ export function applyDelta(schema, entities, groups, spawns, removes) {
 /**
  * Apply the cell parts of a state message (interest management) to `entities` and `cells`
  * (a Map of cell -> Set of entity ids) in place, in apply_cells's order: drops, removals,
- * loads, then changes (ids relative, as in shared/delta.py's relative_ids) and spawns.
+ * loads, then moves (position changes of the entities a cell kept, in ascending id order),
+ * changes (ids relative, as in shared/delta.py's relative_ids) and spawns.
  */
 export function applyCells(schema, entities, cells, drops, loads, updates) {
   for (const cell of drops) {
@@ -51,7 +52,7 @@ export function applyCells(schema, entities, cells, drops, loads, updates) {
   }
   for (const update of updates) {
     const ids = held(cells, update[0]);
-    for (const id of update[3] ?? []) {
+    for (const id of update[4] ?? []) {
       if (!ids.delete(id) || !entities.delete(id)) throw new DeltaMismatch(`no entity ${id}`);
     }
   }
@@ -60,15 +61,34 @@ export function applyCells(schema, entities, cells, drops, loads, updates) {
     applyDelta(schema, entities, [], spawns, []);
     cells.set(cell, new Set(spawns.map((spawn) => spawn[0])));
   }
+  const position = positionFields(schema);
   for (const update of updates) {
-    const spawns = update[2] ?? [];
-    applyDelta(schema, entities, absoluteIds(update[1] ?? []), spawns, []);
     const ids = held(cells, update[0]);
+    if (update[1]?.length) {
+      applyMoves(entities, position, [...ids].sort((a, b) => a - b), update[1]);
+    }
+    const spawns = update[3] ?? [];
+    applyDelta(schema, entities, absoluteIds(update[2] ?? []), spawns, []);
     for (const spawn of spawns) ids.add(spawn[0]);
   }
 }
 
-/** A copy of a cell delta's `groups` with its ids (each relative to the one before) whole. */
+/** The indices of the fields `x` and `y`, which interest management places by. */
+function positionFields(schema) {
+  const names = schema.fields.map((f) => f.name);
+  return [names.indexOf("x"), names.indexOf("y")];
+}
+
+/** Add flat `dx, dy` `moves` to the position fields of `ids`, one pair each. */
+function applyMoves(entities, [x, y], ids, moves) {
+  if (moves.length !== 2 * ids.length) throw new DeltaMismatch("moves do not match the cell");
+  ids.forEach((id, index) => {
+    const values = entities.get(id);
+    values[x] += moves[2 * index];
+    values[y] += moves[2 * index + 1];
+  });
+}
+
 function absoluteIds(groups) {
   const absolute = groups.slice();
   let position = 0;

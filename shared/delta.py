@@ -20,17 +20,20 @@ flat ``player_id, seq`` pairs with whole values.
 Under interest management (see ``shared.grid``) a client holds some cells of the world. Its
 state message is ``[tick, ack, drops, loads, updates]``: ``ack`` is its own last applied input
 (whole), ``drops`` the cells it no longer sees, ``loads`` ``[cell, entities]`` for cells it
-starts seeing (entities whole), ``updates`` one cell delta ``[cell, groups, spawns, removes]``
-(trailing empty parts left off) per held cell that changed. An entity that moves to another
-cell is removed from the old cell's delta and spawned in the new one's. Its keyframe is
-``[tick, loads, acks]``. In a cell delta's ``groups`` each entity id is the difference to
-the id before it there (the first: to 0).
+starts seeing (entities whole), ``updates`` one cell delta
+``[cell, moves, groups, spawns, removes]`` (trailing empty parts left off) per held cell that
+changed. ``moves`` (empty when nothing in the cell moved) is flat ``dx, dy`` for every entity
+that was in the cell and still is, in ascending id order, without ids; ``groups`` carries
+the other fields' changes, each entity id the difference to the id before it there (the
+first: to 0). An entity that moves to another cell is removed from the old cell's delta and
+spawned in the new one's. Its keyframe is ``[tick, loads, acks]``.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 import msgpack
@@ -55,20 +58,79 @@ def diff(
         if old == now:
             continue
         mask, changes = change(old, now)
-        group = by_mask.get(mask)
+        group = by_mask.get(mask)  # ``_group``, inlined: this runs for every changed entity
         if group is None:
             by_mask[mask] = [eid, *changes]
         else:
             group.append(eid)
             group.extend(changes)
+    removes = [eid for eid in before if eid not in after] if len(before) else []
+    return _flatten(by_mask), spawns, removes
+
+
+class CellDiffer:
+    """Works out one cell's delta between two ticks (``__call__``) for ``schema``, whose
+    position fields are at the indices ``position``."""
+
+    def __init__(self, schema: EntitySchema, position: tuple[int, int]) -> None:
+        self.position = position
+        self.change = schema.change_except(*position)  # the other fields' changes
+        others = [i for i in range(len(schema.fields)) if i not in position]
+        # the other fields' values, to see at C speed whether any changed (mostly none did)
+        self.others: Callable[[Sequence[Quantized]], Any] = (
+            itemgetter(*others) if others else lambda values: ())
+
+    def __call__(self, before: Snapshot, after: Snapshot
+                 ) -> tuple[list[int], list[Any], list[list[Quantized]], list[int]]:
+        """``(moves, groups, spawns, removes)`` turning the cell's ``before`` into ``after``:
+        ``moves`` the position changes of every entity in both, flat ``dx, dy`` in ascending
+        id order (empty when none moved), ``groups`` (ids whole) the other fields'
+        changes."""
+        x, y = self.position
+        change, others = self.change, self.others
+        moves: list[int] = []
+        push = moves.append
+        moved = False
+        by_mask: dict[int, list[Any]] = {}
+        for eid in sorted(before):
+            now = after.get(eid)
+            if now is None:
+                continue
+            old = before[eid]
+            dx, dy = now[x] - old[x], now[y] - old[y]  # type: ignore[operator]
+            push(dx)
+            push(dy)
+            if dx or dy:
+                moved = True
+            if others(old) != others(now):
+                mask, changes = change(old, now)
+                _group(by_mask, eid, mask, changes)
+        if 2 * len(before) == 2 * len(after) == len(moves):  # the same entities: the usual
+            return moves if moved else [], _flatten(by_mask) if by_mask else [], [], []
+        spawns = [[eid, *now] for eid, now in after.items() if eid not in before]
+        removes = [eid for eid in before if eid not in after]
+        return moves if moved else [], _flatten(by_mask), spawns, removes
+
+
+def _group(by_mask: dict[int, list[Any]], eid: int, mask: int, changes: list[Any]) -> None:
+    """Add entity ``eid``'s ``changes`` to the group of its ``mask``."""
+    group = by_mask.get(mask)
+    if group is None:
+        by_mask[mask] = [eid, *changes]
+    else:
+        group.append(eid)
+        group.extend(changes)
+
+
+def _flatten(by_mask: dict[int, list[Any]]) -> list[Any]:
+    """Groups by mask as the flat ``mask, count, (id, changes...) * count, ...``."""
     groups: list[Any] = []
     for mask, changes in by_mask.items():
         width = mask.bit_count() + 1
         groups.append(mask)
         groups.append(len(changes) // width)
         groups.extend(changes)
-    removes = [eid for eid in before if eid not in after] if len(before) else []
-    return groups, spawns, removes
+    return groups
 
 
 def apply(schema: EntitySchema, mirror: Mirror, groups: Sequence[Any],
@@ -106,15 +168,18 @@ def apply(schema: EntitySchema, mirror: Mirror, groups: Sequence[Any],
         mirror.pop(eid, None)
 
 
-def cell_update(cell: int, groups: list[Any], spawns: list[list[Quantized]],
-                removes: list[int]) -> list[Any] | None:
-    """One cell's delta ``[cell, groups, spawns, removes]`` (trailing empty parts left off,
-    ids in ``groups`` relative, see ``relative_ids``), or None when nothing in the cell
+def cell_update(cell: int, moves: list[int], groups: list[Any],
+                spawns: list[list[Quantized]], removes: list[int]) -> list[Any] | None:
+    """One cell's delta ``[cell, moves, groups, spawns, removes]`` (trailing empty parts left
+    off, ids in ``groups`` relative, see ``relative_ids``), or None when nothing in the cell
     changed. Takes ``groups`` over."""
-    update: list[Any] = [cell, relative_ids(groups), spawns, removes]
-    while len(update) > 1 and not update[-1]:
-        update.pop()
-    return update if len(update) > 1 else None
+    if removes:
+        return [cell, moves, relative_ids(groups), spawns, removes]
+    if spawns:
+        return [cell, moves, relative_ids(groups), spawns]
+    if groups:
+        return [cell, moves, relative_ids(groups)]
+    return [cell, moves] if moves else None
 
 
 def relative_ids(groups: list[Any]) -> list[Any]:
@@ -154,13 +219,13 @@ def apply_cells(schema: EntitySchema, mirror: Mirror, cells: MutableMapping[int,
                 updates: Sequence[Sequence[Any]]) -> None:
     """Apply the cell parts of a state message to ``mirror`` and ``cells`` (cell -> the ids
     in it) in place: drops, then every removal (an entity may move to a cell applied
-    earlier), then loads, then the changes and spawns. Raises like ``apply``."""
+    earlier), then loads, then the moves, changes and spawns. Raises like ``apply``."""
     for cell in drops:
         for eid in cells.pop(cell):
             del mirror[eid]
     for update in updates:
         held = cells[update[0]]
-        for eid in update[3] if len(update) > 3 else ():
+        for eid in update[4] if len(update) > 4 else ():
             held.remove(eid)
             del mirror[eid]
     for cell, entities in loads:
@@ -168,11 +233,33 @@ def apply_cells(schema: EntitySchema, mirror: Mirror, cells: MutableMapping[int,
             raise KeyError(cell)
         apply(schema, mirror, (), entities, ())
         cells[cell] = {entity[0] for entity in entities}
+    position = position_fields(schema)
     for update in updates:
-        groups = absolute_ids(update[1]) if len(update) > 1 else []
-        spawns = update[2] if len(update) > 2 else ()
+        held = cells[update[0]]
+        if len(update) > 1 and update[1]:
+            apply_moves(mirror, position, sorted(held), update[1])
+        groups = absolute_ids(update[2]) if len(update) > 2 else []
+        spawns = update[3] if len(update) > 3 else ()
         apply(schema, mirror, groups, spawns, ())
-        cells[update[0]].update(spawn[0] for spawn in spawns)
+        held.update(spawn[0] for spawn in spawns)
+
+
+def position_fields(schema: EntitySchema) -> tuple[int, int]:
+    """The indices of the fields ``x`` and ``y``, which interest management places by."""
+    names = [field.name for field in schema.fields]
+    return names.index("x"), names.index("y")
+
+
+def apply_moves(mirror: Mirror, position: tuple[int, int], ids: Sequence[int],
+                moves: Sequence[int]) -> None:
+    """Add flat ``dx, dy`` ``moves`` to the position fields of ``ids``, one pair each."""
+    if len(moves) != 2 * len(ids):
+        raise IndexError("moves do not match the cell")
+    x, y = position
+    for index, eid in enumerate(ids):
+        values = mirror[eid]
+        values[x] += moves[2 * index]
+        values[y] += moves[2 * index + 1]
 
 
 def diff_acks(before: Mapping[int, int], after: Mapping[int, int]) -> list[int]:

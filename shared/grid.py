@@ -40,6 +40,9 @@ class Grid:
     step: float
     x_field: int = 0
     y_field: int = 1
+    # worked out from the above: the side of a cell in wire units, and cells along one side
+    span: int = field(init=False, compare=False, repr=False)
+    columns: int = field(init=False, compare=False, repr=False)
     # the cells around each cell, as computed (a cache: not part of the grid's identity)
     _blocks: dict[int, frozenset[int]] = field(default_factory=dict, init=False,
                                                compare=False, hash=False, repr=False)
@@ -47,16 +50,8 @@ class Grid:
     def __post_init__(self) -> None:
         if not (self.cell / self.step).is_integer():
             raise ValueError("a cell must be a whole number of position steps")
-
-    @property
-    def span(self) -> int:
-        """Side of a cell in wire units."""
-        return int(self.cell / self.step)
-
-    @property
-    def columns(self) -> int:
-        """Cells along one side."""
-        return math.ceil(self.world / self.cell)
+        object.__setattr__(self, "span", int(self.cell / self.step))
+        object.__setattr__(self, "columns", math.ceil(self.world / self.cell))
 
     @property
     def middle(self) -> Point:
@@ -71,8 +66,10 @@ class Grid:
     def cell_at(self, point: Point) -> int:
         """The cell holding ``point`` (outside the world: the nearest edge cell)."""
         columns, span = self.columns, self.span
-        column = min(max(point[0] // span, 0), columns - 1)
-        row = min(max(point[1] // span, 0), columns - 1)
+        column, row = point[0] // span, point[1] // span
+        if not (0 <= column < columns and 0 <= row < columns):
+            last = columns - 1
+            column, row = min(max(column, 0), last), min(max(row, 0), last)
         return row * columns + column
 
     def partition(self, snapshot: Snapshot) -> dict[int, Snapshot]:
@@ -105,16 +102,20 @@ class Grid:
         return max(dx, dy)
 
     def visible(self, point: Point, held: frozenset[int]) -> frozenset[int]:
-        """The cells a viewer at ``point`` sees, given the cells ``held`` it has now."""
+        """The cells a viewer at ``point`` sees, given the cells ``held`` it has now: ``held``
+        itself (the same object) when they are the same cells."""
         center = self.cell_at(point)
         seen = self._blocks.get(center)
         if seen is None:
             seen = self._blocks[center] = self._block(center)
+        if held is seen:
+            return held
         kept = held - seen
         if not kept:
             return seen
         reach = (self.view * self.cell + self.slack) / self.step
-        return seen | {cell for cell in kept if self.gap(point, cell) <= reach}
+        seen = seen | {cell for cell in kept if self.gap(point, cell) <= reach}
+        return held if seen == held else seen
 
     def _block(self, center: int) -> frozenset[int]:
         """The cells within ``view`` cells of ``center``."""

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
-from shared.codegen import compile_differ, compile_input_parser, compile_quantizer
+from shared.codegen import Differ, compile_differ, compile_input_parser, compile_quantizer
 from shared.protocol import ProtocolError
 
 FieldKind = Literal["num", "angle", "str", "bool"]
@@ -134,6 +134,10 @@ class EntitySchema:
         self.moduli = tuple(f.modulus for f in fields)
         self.quantize = compile_quantizer(fields)
         self.change = compile_differ(fields)
+
+    def change_except(self, *skipped: int) -> Differ:
+        """A ``change`` that leaves the fields at the indices ``skipped`` out."""
+        return compile_differ(self.fields, skipped)
 
     @classmethod
     def from_description(cls, description: Iterable[list[Any]]) -> EntitySchema:

@@ -84,9 +84,11 @@ class FramedPacket(eio_packet.Packet):
     def frame(self) -> bytes:
         """The finished websocket frame."""
         if self._frame is None:
-            # a fresh packet: ``encode`` caches its first result, and long-polling recipients
-            # of this same packet need the base64 form
-            self._frame = websocket_frame(eio_packet.Packet(self.packet_type, self.data).encode())
+            # binary data goes as it is; otherwise a fresh packet encodes (``encode`` caches
+            # its first result, and long-polling recipients of this same packet need the base64
+            # form)
+            self._frame = websocket_frame(self.data if self.binary else eio_packet.Packet(
+                self.packet_type, self.data).encode())
         return self._frame
 
 

@@ -1,5 +1,5 @@
 """``python -m bench.side`` on real processes: the same checkout against itself, both servers
-under load over one shared window."""
+under S2's or S4's load over one shared window."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ REPO = Path(__file__).parents[2]
 
 
 @pytest.mark.usefixtures("bench_node_modules")
-def test_two_servers_are_measured_over_the_same_window():
+@pytest.mark.parametrize("shape", ["S2", "S4"])
+def test_two_servers_are_measured_over_the_same_window(shape):
     run = subprocess.run(
-        [sys.executable, "-m", "bench.side", "--reps", "2", "--window", "2", "--clients", "16",
-         f"a={REPO}", f"b={REPO}"],
+        [sys.executable, "-m", "bench.side", "--shape", shape, "--reps", "2", "--window", "2",
+         "--clients", "16", f"a={REPO}", f"b={REPO}"],
         cwd=REPO, capture_output=True, text=True, timeout=240)
     assert run.returncode == 0, run.stdout + run.stderr
     lines = run.stdout.strip().splitlines()

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import msgpack
+
 from client import TickwireClient
 from server.interest import CellSync
 from server.room import Room
@@ -111,7 +113,7 @@ async def test_entities_crossing_cells_never_duplicate_nor_ghost(tickwire, conne
     mirrors = [record_mirrors(client) for client in clients]
     watcher, walker, far = clients
     place(room, watcher, 2000, 2000)
-    place(room, walker, 1580, 2000)  # out of the watcher's view, by cell borders at 1600, 2000
+    place(room, walker, 1330, 2000)  # out of the watcher's view, by cell borders at 1350, 1800
     place(room, far, 200, 3800)
     await settled(room, *clients)
     assert not sees(watcher, walker)
@@ -144,14 +146,14 @@ async def test_each_cell_is_encoded_once_per_tick_not_once_per_client(tickwire, 
     sync = room.sync
     assert isinstance(sync, CellSync)
     sent: list[int] = []  # cell deltas put in each message
-    changes = sync._changes
+    updates_of = sync._updates_of
 
-    def counting(cells: frozenset[int]) -> list[bytes]:
-        updates = changes(cells)
-        sent.append(len(updates))
+    def counting(cells: frozenset[int]) -> bytes:
+        updates = updates_of(cells)
+        sent.append(len(msgpack.unpackb(updates)))
         return updates
 
-    sync._changes = counting
+    sync._updates_of = counting
     start, encodes = room.tick, sync.encodes
     await asyncio.sleep(1.0)
     ticks, encoded = room.tick - start, sync.encodes - encodes

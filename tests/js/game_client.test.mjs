@@ -119,7 +119,7 @@ test("in an interest-managed room the mirror follows cells and prediction the ro
   assert.equal(client.world, 4000);
   assert.deepEqual(client.mirror.cells, new Map([[19, new Set([ME])]]));
   const drone = [5, 13000, 1500, 0, 50, 0, KIND.DRONE, "d"];
-  connection.emit("s", [11, 0, [], [[8, [drone]]], [[19, [1, 1, ME, -4]]]]); // a cell comes into view
+  connection.emit("s", [11, 0, [], [[8, [drone]]], [[19, [-4, 0]]]]); // a cell comes into view, ME moves
   assert.deepEqual(client.mirror.cells, new Map([[19, new Set([ME])], [8, new Set([5])]]));
   assert.equal(client.me().x, 3996.5);
   connection.emit("s", [12, 0, [8], [], []]); // and goes

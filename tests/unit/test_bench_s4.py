@@ -1,6 +1,7 @@
 """Shape S4 (issue 13) without running it: the large-arena room it asks for is one the bench
 server offers and accepts, the loadgen is told which game to join, ``--help`` lists it, and
-the report compares its bytes and CPU per client with S2's."""
+the report compares its bytes and CPU per client with S2's; the in-process breakdown of its
+messages accounts for every byte."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import subprocess
 import sys
 from types import SimpleNamespace
 
+import msgpack
 import pytest
 
-from bench import report
+from bench import interest_bytes, report
 from bench.game import LargeBenchArena
 from bench.measure import Timing, _drive
 from bench.server import main as serve_bench
@@ -80,3 +82,17 @@ def test_the_report_gives_s4_per_client_ratios_to_s2():
     targets = report.targets(summary)
     assert "| bytes/client/s <= 1.5 x S2's (issue 13) | S4 | 1.3 | yes |" in targets
     assert "| server CPU per client <= 1.5 x S2's (issue 13) | S4 | 1.6 | NO |" in targets
+
+
+def test_the_in_process_breakdown_accounts_for_every_byte():
+    message = [70000, 300, [4], [[5, [[9, 1, 2]]]], [[7, [1, -2, 3, 0], [8, 1, 2, -1], [], [3]]]]
+    counted = interest_bytes.parts(message)
+    assert sum(counted.values()) == len(msgpack.packb(message))
+    assert counted["moves"] == 5 and counted["cell headers"] == 2 and counted["head"] == 9
+    by_part, messages, spent = interest_bytes.large(ticks=3, seed=2)
+    assert messages == S4.clients and spent > 0
+    held = by_part.pop("cells held"), by_part.pop("entities held")
+    assert all(held) and by_part["moves"] > 0
+    assert sum(by_part.values()) - by_part["total"] == pytest.approx(by_part["total"])
+    payload, per_client = interest_bytes.small(ticks=3, seed=2)
+    assert payload > 0 and per_client > 0

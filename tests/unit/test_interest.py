@@ -13,9 +13,9 @@ from client.mirror import StateMirror
 from server.games.arena import Arena
 from server.games.base import Player
 from server.interest import CellSync
-from shared.delta import absolute_ids, relative_ids
+from shared.delta import CellDiffer, absolute_ids, cell_update, relative_ids
 from shared.grid import Grid
-from shared.schema import Quantized
+from shared.schema import EntitySchema, Quantized, angle, num
 
 SCHEMA = Arena.entity_schema
 GRID = Grid(world=1000, cell=100, view=1, slack=20, step=0.25)  # 10 x 10 cells, 3 x 3 seen
@@ -85,6 +85,9 @@ def test_the_grid_names_cells_and_views():
     assert 54 in GRID.visible((2401, 2200), frozenset({54}))
     assert 54 not in GRID.visible((2401, 2200), frozenset())
     assert 54 not in GRID.visible((2481, 2200), frozenset({54}))
+    # the same cells come back as the same object, so a viewer's usual tick does no set work
+    kept = GRID.visible((2401, 2200), GRID.visible((2399, 2200), frozenset()))
+    assert 54 in kept and GRID.visible((2402, 2200), kept) is kept
 
 
 position = st.tuples(st.integers(0, 999), st.integers(0, 999))
@@ -146,3 +149,18 @@ def test_cell_deltas_carry_ids_relative_to_the_one_before():
     relative = relative_ids(list(groups))
     assert relative == [3, 2, 130, 1, 2, 1, -1, 0, 1, 1, -2, 5]
     assert absolute_ids(relative) == groups
+
+
+def test_a_cell_delta_sends_moves_without_ids_and_other_changes_grouped():
+    schema = EntitySchema(num("x", 0.25), num("y", 0.25), angle("angle", 8), num("hp", 1))
+    before = {9: (100, 100, 0, 100), 4: (10, 20, 5, 100), 7: (0, 0, 0, 100), 2: (5, 5, 0, 1)}
+    after = {9: (103, 98, 0, 99), 4: (10, 20, 5, 100), 7: (1, 0, 9, 100), 12: (1, 1, 0, 100)}
+    moves, groups, spawns, removes = CellDiffer(schema, (0, 1))(before, after)
+    assert moves == [0, 0, 1, 0, 3, -2]  # ids 4, 7, 9: unmoved 4 too, in id order
+    assert groups == [4, 1, 7, 9, 8, 1, 9, -1]  # angle of 7, hp of 9: positions left out
+    assert (spawns, removes) == ([[12, 1, 1, 0, 100]], [2])
+    still = {4: (10, 20, 5, 100), 7: (0, 0, 0, 99)}
+    assert CellDiffer(schema, (0, 1))({**still, 7: (0, 0, 0, 100)}, still) == (
+        [], [8, 1, 7, -1], [], [])  # nothing moved: no moves at all
+    assert cell_update(3, [], [], [], []) is None
+    assert cell_update(3, [1, 0], [], [], [2]) == [3, [1, 0], [], [], [2]]

@@ -170,6 +170,12 @@ export function debugHandle(app) {
     get drawn() {
       return app.screen?.renderer.drawn ?? null;
     },
+    /** The room screen's camera: its centre `x`, `y` (world units), `scale` (CSS pixels per
+     * unit) and the canvas's `width` and `height` (CSS pixels); null in the lobby. */
+    get view() {
+      const renderer = app.screen?.renderer;
+      return renderer ? { ...renderer.camera, width: renderer.width, height: renderer.height } : null;
+    },
     /** One entity's server values as mirrored here, or null. */
     entity(id) {
       return app.client?.mirror?.entity(id) ?? null;

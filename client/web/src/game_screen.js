@@ -8,7 +8,7 @@ import { Hud } from "./hud.js";
 import { InputController } from "./input.js";
 import { roomPlayers } from "./palette.js";
 import { MoveTimeline } from "./prediction.js";
-import { Renderer } from "./render.js";
+import { interestReach, Renderer } from "./render.js";
 import { el } from "./dom.js";
 
 const HUD_REFRESH_MS = 200;
@@ -38,7 +38,9 @@ export class GameScreen {
     this.canvas = el("canvas", { className: "arena", id: "arena" });
     this.node = el("section", { className: "game" }, this.canvas);
     root.append(this.node);
-    this.renderer = new Renderer(this.canvas, client.world, client.interest?.cell ?? null);
+    const { interest } = client;
+    this.renderer = new Renderer(this.canvas, client.world, interest?.cell ?? null,
+      interest ? interestReach(interest) : null);
     this.renderer.resize();
     this.hud = new Hud(this.node, actions);
     this.input = client.spectating ? null

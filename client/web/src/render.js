@@ -8,6 +8,9 @@ import { KIND, RULES } from "../../../shared/games/arena.js";
 import { playerColor } from "./palette.js";
 
 const VIEW_SPAN = 720; // world units across the shorter side of the screen when playing
+// world units of the server's interest reach kept off screen: a ship's radius, and how far your
+// predicted ship may lead the server's and a remote entity may move within the render delay
+const REACH_MARGIN = 60;
 const GRID = 50;
 const MINIMAP = 150; // CSS pixels, at most a quarter of the shorter side (style.css: --minimap)
 const EDGE_PX = 130; // at the world's edge your ship stays this far from the screen's, clear of the HUD
@@ -60,15 +63,37 @@ export class HitFlashes {
 }
 
 /**
+ * How far from your ship an interest-managed room (the welcome's `interest`) always sends
+ * everything, in world units: `view` cells; with the camera pushed against the world's edge
+ * the screen reaches up to twice as far on the other side, where the view has `view + 1`.
+ */
+export function interestReach({ cell, view }) {
+  return cell * Math.min(view, (view + 1) / 2);
+}
+
+/**
+ * Scale (CSS pixels per world unit) of a `width` x `height` view around your ship: VIEW_SPAN
+ * across the shorter side, zoomed in until the longer one stays within `reach` (if any) less
+ * REACH_MARGIN of the ship, so nothing the server does not send is on screen.
+ */
+export function viewScale(width, height, reach = null) {
+  const scale = Math.min(width, height) / VIEW_SPAN;
+  if (reach === null) return scale;
+  return Math.max(scale, Math.max(width, height) / (2 * (reach - REACH_MARGIN)));
+}
+
+/**
  * Renders frames on `canvas` of a square world of side `world`; with interest management,
- * cut in cells of side `cell`, the cells the server does not send are shaded.
+ * cut in cells of side `cell`, the cells the server does not send are shaded, and the view
+ * around your ship stays within `reach` (`interestReach`).
  */
 export class Renderer {
-  constructor(canvas, world = RULES.world, cell = null) {
+  constructor(canvas, world = RULES.world, cell = null, reach = null) {
     this.canvas = canvas;
     this.context = canvas.getContext("2d");
     this.world = world;
     this.cell = cell;
+    this.reach = reach;
     this.players = new Map(); // of the frame being drawn
     this.flashes = new HitFlashes();
     this.drawn = { myHp: null, ships: [], labels: [], flashing: [] }; // the last frame, for tests
@@ -135,7 +160,7 @@ export class Renderer {
   #aim(me) {
     const fit = Math.min(this.width, this.height);
     if (me) {
-      const scale = fit / VIEW_SPAN;
+      const scale = viewScale(this.width, this.height, this.reach);
       const halfW = this.width / scale / 2;
       const halfH = this.height / scale / 2;
       const margin = EDGE_PX / scale;
