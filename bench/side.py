@@ -39,6 +39,7 @@ from bench.shapes import SHAPES as BENCH_SHAPES
 from bench.shapes import Shape
 
 SHAPES = ("S2", "S4")  # the shapes of one Tickwire server it can run
+DEFAULT_GAME = "bench"  # the loadgen's game when it is given none
 WINDOW_TIMEOUT = 60.0  # seconds for both loadgens to connect and warm up
 COMMAND = ("import json; from bench.shapes import SHAPES; from bench.systems import SYSTEMS; "
            "print(json.dumps(SYSTEMS['tickwire'].command({port}, SHAPES[{shape!r}])))")
@@ -79,8 +80,10 @@ class Side:
         """Start the checkout's loadgen of ``clients`` on CPU 1 for a window of ``seconds``."""
         argv = ["node", "bench/loadgen.js", "--system", "tickwire", "--port", str(self.port),
                 "--clients", str(clients), "--players", str(self.shape.players),
-                "--npcs", str(self.shape.npcs), "--game", self.shape.game, "--warmup", "4",
+                "--npcs", str(self.shape.npcs), "--warmup", "4",
                 "--duration", str(seconds), "--max-time", str(seconds + 90)]
+        if self.shape.game != DEFAULT_GAME:  # older checkouts' loadgens know no --game
+            argv += ["--game", self.shape.game]
         self.loadgen = subprocess.Popen(procs.pinned(argv, LOADGEN_CPU), cwd=self.checkout,
                                         text=True, stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
