@@ -34,7 +34,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 import msgpack
 
@@ -258,8 +258,8 @@ def apply_moves(mirror: Mirror, position: tuple[int, int], ids: Sequence[int],
     x, y = position
     for index, eid in enumerate(ids):
         values = mirror[eid]
-        values[x] += moves[2 * index]
-        values[y] += moves[2 * index + 1]
+        values[x] = cast(int, values[x]) + moves[2 * index]  # positions are whole wire units
+        values[y] = cast(int, values[y]) + moves[2 * index + 1]
 
 
 def diff_acks(before: Mapping[int, int], after: Mapping[int, int]) -> list[int]:
