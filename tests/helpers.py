@@ -10,7 +10,7 @@ import os
 import random
 import socket
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +116,14 @@ async def wandering(bots: list[TickwireClient], seed: int) -> AsyncIterator[None
                     await bot.send_input(**behaviour.decide(bot.mirror))
             await asyncio.sleep(0.05)  # the tick period: pacing, not synchronisation
 
-    task = asyncio.create_task(play())
+    async with in_background(play()):
+        yield
+
+
+@contextlib.asynccontextmanager
+async def in_background(work: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
+    """Run ``work`` as a task while the block runs; cancel it and wait for it at the end."""
+    task = asyncio.create_task(work)
     try:
         yield
     finally:
@@ -178,10 +185,5 @@ async def firing(client: TickwireClient, aim: float) -> AsyncIterator[None]:
         async for _ in client.updates():
             await client.send_input(dx=0.0, dy=0.0, aim=aim, fire=True)
 
-    task = asyncio.create_task(fire())
-    try:
+    async with in_background(fire()):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

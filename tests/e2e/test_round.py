@@ -32,13 +32,20 @@ async def _cells(page, selector: str) -> list[str]:
         .map((node) => node.textContent.trim())""")
 
 
-async def test_a_hit_flashes_and_a_destroyed_pilot_learns_by_whom_and_when_back(
-        tickwire, open_page, connect):
+async def _sniper_and_alice(open_page, connect):
+    """A bot, Sniper, in a room of its own without drones, and Alice in it in the page: the
+    bot, its joined room and the page."""
     sniper = await connect("Sniper")
     joined = await sniper.create_room(settings={"npcs": 0})
     page = await open_page("Alice")
     await join_with_code(page, joined.code)
     await in_room(page)
+    return sniper, joined, page
+
+
+async def test_a_hit_flashes_and_a_destroyed_pilot_learns_by_whom_and_when_back(
+        tickwire, open_page, connect):
+    sniper, joined, page = await _sniper_and_alice(open_page, connect)
     await page.locator("#shield-tag").wait_for()  # shielded for a moment after joining
     assert await _text(page, "#health-value") == "100"
     assert await page.locator("#hit-flash.on").count() == 0
@@ -100,11 +107,7 @@ RECORD_DEATH = """() => new Promise((resolve) => {
 
 async def test_a_destroyed_ship_leaves_no_name_nor_health_bar_until_it_is_back(
         tickwire, open_page, connect):
-    sniper = await connect("Sniper")
-    joined = await sniper.create_room(settings={"npcs": 0})
-    page = await open_page("Alice")
-    await join_with_code(page, joined.code)
-    await in_room(page)
+    sniper, joined, page = await _sniper_and_alice(open_page, connect)
     await page.wait_for_function("() => window.__tickwire.drawn.myHp > 0")  # your ship is shown
     recording = asyncio.create_task(page.evaluate(RECORD_DEATH))
     _face_off(tickwire, joined.room["id"], joined.player_id, await player_id(page))
