@@ -89,6 +89,7 @@ function applyMoves(entities, [x, y], ids, moves) {
   });
 }
 
+/** A copy of a cell delta's `groups` with its ids (each relative to the one before) whole. */
 function absoluteIds(groups) {
   const absolute = groups.slice();
   let position = 0;

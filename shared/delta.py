@@ -105,7 +105,7 @@ class CellDiffer:
             if others(old) != others(now):
                 mask, changes = change(old, now)
                 _group(by_mask, eid, mask, changes)
-        if 2 * len(before) == 2 * len(after) == len(moves):  # the same entities: the usual
+        if len(before) == len(after) == len(moves) // 2:  # the same entities: the usual
             return moves if moved else [], _flatten(by_mask) if by_mask else [], [], []
         spawns = [[eid, *now] for eid, now in after.items() if eid not in before]
         removes = [eid for eid in before if eid not in after]
