@@ -5,14 +5,18 @@ seconds runs timed bystander rooms, ``--bots`` churning bots and ``--hostile`` a
 time. Prints a progress line every ``--report-every`` seconds, then a summary whose last line
 is one JSON object. Exit status 1 when a seat was lost within its grace, bystander ticks on
 time fell below ``--min-on-time`` percent, RSS grew more than ``--max-rss-growth`` MB over the
-second half of the run, the server died, or a worker failed.
+second half of the run, the server died, or a worker failed. SIGTERM ends it early like
+Ctrl-C (with a summary, the server and the workers stopped).
 """
 
 from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
+import signal
 import sys
+from types import FrameType
 from urllib.parse import urlsplit
 
 from bench.soak.attacks import ATTACKS
@@ -54,6 +58,9 @@ def parse_args(argv: list[str] | None = None) -> SoakPlan:
         help="comma-separated attacks to rotate through (all): " + ", ".join(ATTACK_NAMES))
     add("--server-flag", action="append", default=[], metavar="FLAG",
         help="pass a flag to the server started, e.g. --server-flag=--ping-interval=5")
+    add("--server-cpu", type=int, default=None, metavar="N",
+        help="run a started server on CPU N alone and the soak's own processes on the other "
+             "CPUs (default: CPU 0 when the soak may use more than one; -1: pin nothing)")
     add("--url", default="", help="soak a running server instead (loopback only)")
     add("--pid", type=int, default=0, help="that server's process id (for its RSS)")
     args = parser.parse_args(argv)
@@ -79,6 +86,7 @@ def parse_args(argv: list[str] | None = None) -> SoakPlan:
     for failed, message in problems:
         if failed:
             parser.error(message)
+    server_cpu = _server_cpu(args.server_cpu, bool(args.url), parser)
     return SoakPlan(
         duration=args.duration, bots=args.bots, bot_addresses=args.bot_addresses,
         hostile=args.hostile,
@@ -86,7 +94,20 @@ def parse_args(argv: list[str] | None = None) -> SoakPlan:
         churn_seconds=args.churn_seconds, late_ms=args.late_ms, sample_every=args.sample_every,
         report_every=args.report_every, attacks=attacks,
         thresholds=Thresholds(args.min_on_time, args.max_rss_growth), url=args.url,
-        pid=args.pid, server_flags=args.server_flag)
+        pid=args.pid, server_flags=args.server_flag, server_cpu=server_cpu)
+
+
+def _server_cpu(asked: int | None, attached: bool, parser: argparse.ArgumentParser) -> int:
+    """The CPU a started server gets to itself, or -1 for none."""
+    cpus = os.sched_getaffinity(0)
+    if asked is None:
+        return min(cpus) if len(cpus) > 1 and not attached else -1
+    if asked >= 0 and attached:
+        parser.error("--server-cpu needs a started server")
+    if asked >= 0 and (asked not in cpus or len(cpus) < 2):
+        parser.error(f"--server-cpu: CPU {asked} is not one of several this soak may use "
+                     f"({sorted(cpus)})")
+    return max(asked, -1)
 
 
 def _loopback(host: str) -> bool:
@@ -99,9 +120,14 @@ def _loopback(host: str) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the soak; the exit status says whether it passed."""
+    signal.signal(signal.SIGTERM, _interrupt)
     summary = soak(parse_args(argv))
     print_summary(summary)
     return 0 if summary["ok"] else 1
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import contextlib
 import json
 import math
 import multiprocessing
+import os
 import queue
 import time
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ class SoakPlan:
     url: str = ""
     pid: int = 0
     server_flags: list[str] = field(default_factory=list)
+    server_cpu: int = -1
 
 
 class Collector:
@@ -90,6 +92,10 @@ def soak(plan: SoakPlan) -> dict[str, Any]:
     """Run the soak as planned; print progress; return the summary."""
     server = (SoakServer.attach(plan.url, plan.pid) if plan.url
               else SoakServer.start(plan.seat_grace, plan.server_flags))
+    if plan.server_cpu >= 0 and server.process is not None:
+        # the server on a core of its own, as if the load ran on machines of their own
+        server.pin(plan.server_cpu)
+        os.sched_setaffinity(0, os.sched_getaffinity(0) - {plan.server_cpu})  # workers too
     context = multiprocessing.get_context("spawn")
     channel: multiprocessing.Queue[Any] = context.Queue()
     stop, seated = context.Event(), context.Event()
@@ -224,7 +230,8 @@ def _summary(plan: SoakPlan, server: SoakServer, collector: Collector,
 
 def _server_figures(server: SoakServer, metrics: tuple[Scrape | None, Scrape | None]
                     ) -> dict[str, Any]:
-    figures: dict[str, Any] = {"pid": server.pid, "started_by_soak": server.process is not None}
+    figures: dict[str, Any] = {"pid": server.pid, "started_by_soak": server.process is not None,
+                               "cpu": server.cpu}
     before, after = metrics
     if before is not None and after is not None:
         for name in ("ticks", "ticks_late", "ticks_skipped", "slow_disconnects"):

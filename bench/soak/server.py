@@ -6,6 +6,7 @@ A started server's output is read by a thread that counts its bytes and keeps th
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -49,6 +50,7 @@ class SoakServer:
         self.pid = pid
         self.process = process
         self.output = output
+        self.cpu: int | None = None  # the CPU it runs on alone, once pinned
 
     @classmethod
     def start(cls, seat_grace: float, flags: list[str]) -> SoakServer:
@@ -75,6 +77,12 @@ class SoakServer:
         """A running server at ``url`` whose process is ``pid`` (for its RSS)."""
         rss_mb(pid)  # fails now, rather than later, if there is no such process
         return cls(url.rstrip("/"), pid)
+
+    def pin(self, cpu: int) -> None:
+        """Run every thread of the server on CPU ``cpu`` only."""
+        for thread in Path(f"/proc/{self.pid}/task").iterdir():
+            os.sched_setaffinity(int(thread.name), {cpu})
+        self.cpu = cpu
 
     def alive(self) -> bool:
         """Whether the server process is still there."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -61,6 +63,30 @@ async def test_a_short_soak_reports_ticks_memory_seats_and_attacks():
     assert finished, hostile
     assert set(hostile["by_kind"]) <= set(QUICK_ATTACKS.split(","))
     assert summary["server"]["started_by_soak"] and summary["server"]["ticks"] > 0
+    # a started server runs alone on the first CPU, when the soak may use more than one
+    cpus = os.sched_getaffinity(0)
+    assert summary["server"]["cpu"] == (min(cpus) if len(cpus) > 1 else None)
+
+
+async def test_sigterm_ends_the_soak_early_with_a_summary_and_stops_everything():
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.soak", "--duration", "60", "--bots", "4", "--hostile",
+        "0", "--bystander-rooms", "1", "--report-every", "1", cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    assert process.stdout is not None
+    lines: list[str] = []
+    async with asyncio.timeout(60):
+        while "bystander ticks on time" not in (line := (await process.stdout.readline()
+                                                         ).decode()):
+            assert line, "\n".join(lines)
+            lines.append(line)
+    process.send_signal(signal.SIGTERM)
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    summary = json.loads(output.decode().splitlines()[-1])
+    assert process.returncode == 1
+    assert any(failure.startswith("interrupted after") for failure in summary["failures"])
+    assert summary["bystanders"]["slots"] > 0
+    assert not Path(f"/proc/{summary['server']['pid']}").exists()  # the server was stopped
 
 
 async def test_seats_lost_within_their_grace_fail_the_soak():
