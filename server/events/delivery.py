@@ -135,10 +135,11 @@ class Delivery:
             stats.observe_latency(max(0.0, now - event.time))
 
     async def _send(self, batch: list[StoredEvent]) -> None:
-        if not self._started:
-            await asyncio.wait_for(self.sink.start(), SEND_TIMEOUT)
-            self._started = True
-        await asyncio.wait_for(self.sink.send(batch), SEND_TIMEOUT)
+        async with asyncio.timeout(SEND_TIMEOUT):  # in this task: no task per batch
+            if not self._started:
+                await self.sink.start()
+                self._started = True
+            await self.sink.send(batch)
 
     async def _failed(self, batch: list[StoredEvent], error: Exception) -> None:
         """Count the failure, warn now and then, and drop the connection: the next attempt

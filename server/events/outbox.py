@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
-import itertools
 import logging
 import os
 import sqlite3
@@ -157,7 +156,13 @@ class Outbox:
         memory, without a trip to the disk)."""
         recent = self._recent
         if recent and recent[0].pos <= after + 1:
-            return list(itertools.islice((e for e in recent if e.pos > after), limit))
+            newer = []  # from the newest back: a sink that keeps up reads a few, not them all
+            for event in reversed(recent):
+                if event.pos <= after:
+                    break
+                newer.append(event)
+            newer.reverse()
+            return newer[:limit]
         return await self._run(self._read, after, limit)
 
     async def ack(self, sink: str, pos: int, count: int) -> None:

@@ -162,3 +162,24 @@ def test_the_arena_publishes_kills_and_counts_them_in_its_result():
     result = arena.result()
     assert result.scores == {1: 2} and result.winner == 1
     assert isinstance(arena.ships[1], Ship) and arena.ships[1].kind == SHIP
+
+
+async def test_reads_from_memory_give_the_oldest_events_past_the_cursor_as_the_disk_does(tmp_path):
+    reads = ((0, 100), (0, 5), (11, 7), (39, 10), (40, 10))  # (after, limit)
+    outbox = Outbox(str(tmp_path), ["a"], max_events=1000, history=1000, ack_interval=0)
+    await outbox.open()
+    try:
+        stored, _ = await outbox.append(list(range(40)), lambda n: new("player.joined", n))
+        assert [event.pos for event in stored] == list(range(1, 41))
+        from_memory = [await outbox.read(after, limit) for after, limit in reads]
+    finally:
+        await outbox.close()
+    reopened = Outbox(str(tmp_path), ["a"], max_events=1000, history=1000, ack_interval=0)
+    await reopened.open()  # nothing in memory: every read goes to the disk
+    try:
+        from_disk = [await reopened.read(after, limit) for after, limit in reads]
+    finally:
+        await reopened.close()
+    assert from_memory == from_disk
+    assert [e.id for e in from_memory[2]] == [f"id-{n}" for n in range(11, 18)]
+    assert [len(events) for events in from_memory] == [40, 5, 7, 1, 0]
