@@ -23,6 +23,7 @@ from tests.helpers import admin_call, free_port
 ROOT = Path(__file__).parents[2]
 ADMIN_TOKEN = "admin-" + secrets.token_hex(8)
 START_SECONDS = 20.0
+STOP_SECONDS = 10.0  # SIGTERM: 5 s for connections to close, then the cleanup
 
 
 @dataclass
@@ -53,13 +54,23 @@ class NodeServer:
         return await admin_call(self.url, "GET", path, token=token)
 
     async def stop(self, sig: int = signal.SIGTERM) -> str:
-        """Signal the process, wait for it (10 s at most) and return everything it printed."""
+        """Signal the process, wait for it (``STOP_SECONDS`` at most, then it is killed and
+        the test fails with its output) and return everything it printed."""
         if self.process.returncode is None:
             self.process.send_signal(sig)
-        async with asyncio.timeout(10.0):
+        try:
+            async with asyncio.timeout(STOP_SECONDS):
+                await self.process.wait()
+        except TimeoutError:
+            self.process.kill()
             await self.process.wait()
             if self.drain is not None:
                 await self.drain
+            raise AssertionError(f"node {self.node_id} did not exit within {STOP_SECONDS} s "
+                                 f"of signal {sig}; its output:\n" + "".join(self.output)[-4000:]
+                                 ) from None
+        if self.drain is not None:
+            await self.drain
         return "".join(self.output)
 
 
