@@ -81,6 +81,7 @@ class PlainWebSocket(aiohttp_driver.WebSocket):
             idle=lambda: self._reading and compat.websocket_queue_empty(sock),
             dispatch=functools.partial(fast_frame, connection),
             violation=violation,
+            ended=lambda: connection.cut_reason is not None,
         )
 
     def _close_soon(self) -> None:

@@ -10,7 +10,9 @@ order). Everything else (text, control, fragmented, large or partial frames, and
 ``dispatch`` declines) is passed on, byte for byte and in order, to aiohttp's parser, which
 validates it exactly as before. While a fragmented message is open every frame goes to aiohttp,
 which refuses a data frame in the middle of one. A client frame without a mask is a protocol
-violation (RFC 6455 5.1) that aiohttp lets through: the splitter reports it and stops.
+violation (RFC 6455 5.1) that aiohttp lets through: the splitter reports it and stops. Once
+the connection is cut (``ended``), the rest of what was read is dropped unparsed: a flooder's
+read buffer can hold tens of thousands of tiny frames, and walking them would delay ticks.
 """
 
 from __future__ import annotations
@@ -74,14 +76,17 @@ class FrameSplitter:
     :param dispatch: handles one unmasked payload; False leaves it to the normal path.
     :param violation: called once when the client sends an unmasked frame; nothing is parsed
         after it.
+    :param ended: True once the connection is cut; nothing more is parsed (never, by default).
     """
 
     def __init__(self, parser: Parser, idle: Callable[[], bool],
-                 dispatch: Callable[[bytes], bool], violation: Callable[[], None]) -> None:
+                 dispatch: Callable[[bytes], bool], violation: Callable[[], None],
+                 ended: Callable[[], bool] = lambda: False) -> None:
         self.parser = parser
         self.idle = idle
         self.dispatch = dispatch
         self.violation = violation
+        self.ended = ended
         self._partial = b""  # the start of a small frame, or of a frame header
         self._streaming = 0  # bytes of a large frame still to pass to aiohttp
         self._fragmented = False  # a message's first frame passed without its last one
@@ -95,6 +100,8 @@ class FrameSplitter:
         """Take bytes from the connection (same contract as aiohttp's parser)."""
         if self._broken:
             return True, b""
+        if self.ended():
+            return False, b""
         if self._partial:
             data = self._partial + bytes(data)
             self._partial = b""
@@ -119,6 +126,8 @@ class FrameSplitter:
                     return True, b""
                 stop = position + size
                 if stop <= end and not self._fragmented and self._handled(data, position, stop):
+                    if self.ended():
+                        return False, b""
                     position = stop
                     continue
                 self._track_fragments(data[position])

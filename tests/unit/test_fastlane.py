@@ -117,3 +117,21 @@ def test_an_unmasked_frame_is_a_violation_and_ends_parsing():
     assert splitter.feed_data(masked) == (True, b"")
     assert violations == [True]
     assert parser.received == b""
+
+
+def test_once_the_connection_is_cut_the_rest_of_what_was_read_is_dropped():
+    parser = RecordingParser()
+    handled: list[bytes] = []
+
+    def dispatch(payload: bytes) -> bool:  # the third refusal in a row cuts the connection
+        handled.append(payload)
+        return True
+
+    splitter = FrameSplitter(parser, idle=lambda: True, dispatch=dispatch,
+                             violation=no_violation, ended=lambda: len(handled) >= 3)
+    flood = b"".join(client_frame(2, b"ack %d" % n) for n in range(1000))
+    text = client_frame(1, b"late")
+    assert splitter.feed_data(flood + text) == (False, b"")
+    assert handled == [b"ack 0", b"ack 1", b"ack 2"]
+    assert splitter.feed_data(client_frame(2, b"more") + text) == (False, b"")
+    assert handled == [b"ack 0", b"ack 1", b"ack 2"] and parser.received == b""
