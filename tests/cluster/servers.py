@@ -58,20 +58,20 @@ class NodeServer:
         the test fails with its output) and return everything it printed."""
         if self.process.returncode is None:
             self.process.send_signal(sig)
+        timed_out = False
         try:
             async with asyncio.timeout(STOP_SECONDS):
                 await self.process.wait()
         except TimeoutError:
+            timed_out = True
             self.process.kill()
             await self.process.wait()
-            if self.drain is not None:
-                await self.drain
-            raise AssertionError(f"node {self.node_id} did not exit within {STOP_SECONDS} s "
-                                 f"of signal {sig}; its output:\n" + "".join(self.output)[-4000:]
-                                 ) from None
         if self.drain is not None:
             await self.drain
-        return "".join(self.output)
+        output = "".join(self.output)
+        assert not timed_out, (f"node {self.node_id} did not exit within {STOP_SECONDS} s of "
+                               f"signal {sig}; its output:\n" + output[-4000:])
+        return output
 
 
 async def start_node(prefix: str, node_id: str, *flags: str, redis_url: str = REDIS_URL,

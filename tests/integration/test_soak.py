@@ -17,12 +17,17 @@ ROOT = Path(__file__).resolve().parents[2]
 QUICK_ATTACKS = "non_ascii_token,nested_auth,unmasked_frame,fragment_interleaved"
 
 
+async def start_soak(*flags: str) -> asyncio.subprocess.Process:
+    """``python -m bench.soak`` with one bystander room and ``flags``, its output piped."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.soak", "--bystander-rooms", "1", *flags, cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+
+
 async def soak(*flags: str) -> tuple[int, list[str], dict[str, Any]]:
     """Run the soak; its exit status, its output lines and the JSON summary (the last line)."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.soak", "--bots", "12", "--churn-seconds", "1",
-        "--bystander-rooms", "1", "--report-every", "2", "--sample-every", "1", *flags,
-        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    process = await start_soak("--bots", "12", "--churn-seconds", "1", "--report-every", "2",
+                               "--sample-every", "1", *flags)
     output, _ = await asyncio.wait_for(process.communicate(), timeout=90)
     lines = output.decode().splitlines()
     assert lines and lines[-1].startswith("{"), output.decode()[-3000:]
@@ -69,10 +74,8 @@ async def test_a_short_soak_reports_ticks_memory_seats_and_attacks():
 
 
 async def test_sigterm_ends_the_soak_early_with_a_summary_and_stops_everything():
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.soak", "--duration", "60", "--bots", "4", "--hostile",
-        "0", "--bystander-rooms", "1", "--report-every", "1", cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    process = await start_soak("--duration", "60", "--bots", "4", "--hostile", "0",
+                               "--report-every", "1")
     assert process.stdout is not None
     lines: list[str] = []
     async with asyncio.timeout(60):
